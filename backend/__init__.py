@@ -1,0 +1,85 @@
+"""FoodGrid: the REST backend of a city's grid-based food-safety supervision."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Flask, send_from_directory
+
+from backend.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment sets."""
+    app = Flask(__name__)
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_api(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from backend.auth.guard import init_guard
+    from backend.common.geojson import register_geojson_field
+    from backend.common.http import init_http
+    from backend.errors import register_error_handlers
+    from backend.extensions import api, db, jwt, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    jwt.init_app(app)
+    limiter.init_app(app)
+    app.config["API_SPEC_OPTIONS"] = {
+        "security": [{"bearerAuth": []}],
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        }},
+        "info": {"description": "FoodGrid API: grid supervision of food safety. "
+                                "Log in at POST /api/v1/auth/login, then Authorize with the access token."},
+    }
+    api.init_app(app)
+    register_geojson_field(api)
+    register_error_handlers(app)
+    init_http(app)
+    init_guard(app)
+    app.register_blueprint(_docs_assets())
+
+
+def _docs_assets() -> Blueprint:
+    """Swagger UI's scripts come from a Python package and are served locally (closed networks)."""
+    import flask_swagger_ui
+
+    dist = Path(flask_swagger_ui.__file__).parent / "dist"
+    assets = Blueprint("docs_assets", __name__, url_prefix="/api/v1/docs/assets")
+
+    @assets.get("/<path:filename>")
+    def asset(filename: str):
+        return send_from_directory(dist, filename, max_age=86400)
+
+    return assets
+
+
+def _register_api(app: Flask) -> None:
+    from backend import health
+    from backend.audit.api import blp as audit_blp
+    from backend.auth.api import auth_blp, users_blp
+    from backend.extensions import api
+    from backend.regions.api import blp as regions_blp
+
+    api.register_blueprint(health.blp)
+    for blueprint in (auth_blp, users_blp, regions_blp, audit_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+
+def _register_cli(app: Flask) -> None:
+    from backend.cli import seed_command, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_command)

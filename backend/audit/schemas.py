@@ -1,0 +1,34 @@
+import marshmallow as ma
+from marshmallow import fields
+
+
+class AuditEntrySchema(ma.Schema):
+    id = fields.Integer()
+    occurred_at = fields.AwareDateTime()
+    actor_id = fields.UUID(allow_none=True)
+    actor_username = fields.String()
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditQueryArgsSchema(ma.Schema):
+    actor_id = fields.UUID()
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    since = fields.AwareDateTime(metadata={"description": "From this time (inclusive), RFC 3339"})
+    until = fields.AwareDateTime(metadata={"description": "Before this time, RFC 3339"})
+
+
+class ChainReportSchema(ma.Schema):
+    ok = fields.Boolean()
+    rows_checked = fields.Integer()
+    first_broken_id = fields.Integer(allow_none=True, metadata={"description": "The first row whose link is broken"})
+    reason = fields.String(allow_none=True)

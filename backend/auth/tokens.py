@@ -1,0 +1,82 @@
+"""Access tokens (short-lived JWT) and rotating refresh tokens (opaque, stored hashed).
+
+A login opens a token family; each refresh uses up its token and issues the next one
+in the family. Presenting a used token again means it was stolen or replayed, so the
+whole family is revoked (DESIGN.md §2). Access tokens carry their family id, so a
+revoked family also stops its access tokens at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_jwt_extended import create_access_token
+from sqlalchemy import select, update
+
+from backend.auth.models import RefreshToken, TokenFamily, User
+from backend.common.clock import now
+from backend.extensions import db
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_pair(user: User, family: TokenFamily) -> TokenPair:
+    """A new refresh token in `family` and an access token bound to it."""
+    refresh = secrets.token_urlsafe(32)
+    db.session.add(RefreshToken(
+        family_id=family.id,
+        token_hash=hash_token(refresh),
+        expires_at=now() + current_app.config["REFRESH_TOKEN_TTL"],
+    ))
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    access = create_access_token(
+        identity=str(user.id),
+        additional_claims={"role": user.role, "region": user.region_code, "fam": str(family.id)},
+    )
+    return TokenPair(access, refresh, int(lifetime.total_seconds()))
+
+
+def open_family(user: User) -> TokenFamily:
+    family = TokenFamily(user_id=user.id)
+    db.session.add(family)
+    db.session.flush()
+    return family
+
+
+def find_refresh_token(token: str) -> RefreshToken | None:
+    """The stored token, locked so two concurrent refreshes cannot both rotate it."""
+    return db.session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)).with_for_update()
+    )
+
+
+def revoke_family(family: TokenFamily, reason: str) -> None:
+    if family.revoked_at is None:
+        family.revoked_at = now()
+        family.revoked_reason = reason
+
+
+def revoke_all_families(user_id, reason: str) -> None:
+    """End every session of a user (password reset, deactivation)."""
+    db.session.execute(
+        update(TokenFamily)
+        .where(TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=now(), revoked_reason=reason)
+    )
+
+
+def is_family_revoked(family_id) -> bool:
+    family = db.session.get(TokenFamily, family_id)
+    return family is None or family.revoked_at is not None

@@ -1,0 +1,1 @@
+"""Cross-domain building blocks: clock, errors raised by services, request context, pagination."""

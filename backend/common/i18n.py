@@ -1,0 +1,44 @@
+"""Problem titles in zh-CN (default) and en, chosen by Accept-Language (DESIGN.md §10)."""
+from __future__ import annotations
+
+LANGUAGES = ("zh-CN", "en")
+DEFAULT_LANGUAGE = "zh-CN"
+
+# code -> (zh-CN, en)
+TITLES: dict[str, tuple[str, str]] = {
+    "bad_request": ("请求无效", "Bad request"),
+    "unauthorized": ("未认证或令牌无效", "Not authenticated"),
+    "forbidden": ("无权执行此操作", "Forbidden"),
+    "not_found": ("未找到", "Not found"),
+    "method_not_allowed": ("不支持此方法", "Method not allowed"),
+    "conflict": ("与现有数据冲突", "Conflict"),
+    "precondition_failed": ("资源已被修改", "Precondition failed"),
+    "precondition_required": ("缺少 If-Match 请求头", "Precondition required"),
+    "payload_too_large": ("请求体过大", "Payload too large"),
+    "unsupported_media_type": ("不支持的内容类型", "Unsupported media type"),
+    "validation_error": ("输入校验失败", "Validation failed"),
+    "rule_violation": ("违反业务规则", "Rule violation"),
+    "too_many_requests": ("请求过于频繁", "Too many requests"),
+    "account_locked": ("账户暂时锁定", "Account temporarily locked"),
+    "invalid_credentials": ("用户名或密码错误", "Invalid username or password"),
+    "token_expired": ("令牌已过期", "Token expired"),
+    "token_invalid": ("令牌无效", "Invalid token"),
+    "token_revoked": ("令牌已撤销", "Token revoked"),
+    "token_missing": ("缺少访问令牌", "Missing access token"),
+    "refresh_token_reused": ("刷新令牌被重复使用，会话已全部撤销", "Refresh token reused; session revoked"),
+    "database_unavailable": ("数据库暂不可用", "Database unavailable"),
+    "internal_error": ("服务器内部错误", "Internal server error"),
+}
+
+
+def pick_language(accept_language) -> str:
+    """Best of our languages for a werkzeug LanguageAccept header (zh-CN when none fits)."""
+    if accept_language is None:
+        return DEFAULT_LANGUAGE
+    best = accept_language.best_match(["zh-CN", "zh", "en"], default=DEFAULT_LANGUAGE)
+    return "en" if best == "en" else "zh-CN"
+
+
+def title(code: str, language: str) -> str:
+    zh, en = TITLES.get(code, TITLES["bad_request"] if code else TITLES["internal_error"])
+    return en if language == "en" else zh

@@ -1,0 +1,26 @@
+"""Pagination of SQLAlchemy selects for flask-smorest's @blp.paginate (X-Pagination header)."""
+from __future__ import annotations
+
+from flask_smorest import Page
+from sqlalchemy import Select, func, select
+
+from backend.extensions import db
+
+PAGE_DEFAULTS = {"page": 1, "page_size": 20, "max_page_size": 100}
+
+
+class SelectPage(Page):
+    """Pages a `select()` with LIMIT/OFFSET and one COUNT query."""
+
+    collection: Select
+
+    @property
+    def items(self):
+        params = self.page_params
+        query = self.collection.limit(params.page_size).offset(params.first_item)
+        return db.session.scalars(query).all()
+
+    @property
+    def item_count(self):
+        count_query = select(func.count()).select_from(self.collection.order_by(None).subquery())
+        return db.session.scalar(count_query)

@@ -1,0 +1,115 @@
+"""Settings, read only from environment variables (documented in README.md).
+
+Development defaults are safe to run on a laptop; `FOODGRID_ENV=production` refuses
+to start while a secret still has its development default.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/foodgrid"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe for the environment."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _list(env: dict[str, str], name: str) -> list[str]:
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept libpq-style URLs and make SQLAlchemy use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from `env` (default: os.environ)."""
+    env = dict(os.environ if env is None else env)
+    stage = env.get("FOODGRID_ENV", "development")
+    secret = env.get("SECRET_KEY", DEV_SECRET)
+    jwt_secret = env.get("JWT_SECRET_KEY", secret)
+    statement_timeout_ms = _int(env, "STATEMENT_TIMEOUT_MS", 15_000)
+
+    config = {
+        "FOODGRID_ENV": stage,
+        "DEBUG": stage == "development" and env.get("FLASK_DEBUG") == "1",
+        "SECRET_KEY": secret,
+        # Database
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,  # reconnect by itself after the database restarts
+            "pool_size": _int(env, "DB_POOL_SIZE", 10),
+            "connect_args": {
+                "connect_timeout": _int(env, "DB_CONNECT_TIMEOUT_S", 5),
+                "application_name": "foodgrid",
+                # Every statement is bounded; synchronous_commit stays on (a 201 is on disk).
+                "options": f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC",
+            },
+        },
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        # Tokens (DESIGN.md §2)
+        "JWT_SECRET_KEY": jwt_secret,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=_int(env, "JWT_ACCESS_TTL_S", 15 * 60)),
+        "REFRESH_TOKEN_TTL": timedelta(days=_int(env, "REFRESH_TOKEN_TTL_DAYS", 30)),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ALGORITHM": "HS256",
+        # Login throttling
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_S": _int(env, "LOGIN_LOCKOUT_S", 15 * 60),
+        "LOGIN_RATE_PER_IP": env.get("LOGIN_RATE_PER_IP", "30 per minute"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Limits (DESIGN.md §10)
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 16 * 1024 * 1024),
+        "API_PAGE_SIZE_MAX": 100,
+        # Files and field rules
+        "MEDIA_ROOT": env.get("MEDIA_ROOT", os.path.abspath("media")),
+        "GEOFENCE_M": _int(env, "GEOFENCE_M", 200),
+        # HTTP
+        "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
+        "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 0),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "FoodGrid",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True},
+        # Demo data
+        "DEMO_PASSWORD": env.get("FOODGRID_DEMO_PASSWORD", "foodgrid-demo"),
+    }
+    check_config(config)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse to run production with development secrets or debug on."""
+    if config["FOODGRID_ENV"] != "production":
+        return
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        value = config[name]
+        if value == DEV_SECRET or len(value) < 32:
+            raise ConfigError(f"{name} must be set to a private value of 32+ characters in production")
+    if config["DEBUG"]:
+        raise ConfigError("debug must be off in production")

@@ -1,0 +1,124 @@
+"""RFC 9457 problem+json for every error the service can answer with.
+
+One mapping for all: HTTP errors raised by Flask/werkzeug/webargs/flask-smorest,
+domain errors raised by services, JWT errors, database outages and anything unexpected.
+Nothing internal (stack trace, SQL, file path) ever reaches the client.
+"""
+from __future__ import annotations
+
+import logging
+
+import flask_smorest
+from flask import Flask, Response, json, request
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
+
+from backend.common.domain_errors import DomainError, TooManyRequests
+from backend.common.i18n import pick_language, title
+from backend.common.request_context import current_request_id
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+TYPE_PREFIX = "urn:foodgrid:problem:"
+
+HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
+    413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
+    428: "precondition_required", 429: "too_many_requests", 503: "database_unavailable",
+}
+
+
+def problem(status: int, code: str, detail: str | None = None, *, headers=None, **extra) -> Response:
+    """Build a problem+json response; `code` picks the type URI and the localised title."""
+    body = {
+        "type": TYPE_PREFIX + code,
+        "title": title(code, pick_language(request.accept_languages if request else None)),
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    body["instance"] = request.path if request else None
+    body["request_id"] = current_request_id()
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error dict into `field.path -> [messages]`."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            key = str(key)
+            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
+            for sub_path, sub_messages in flatten_errors(value, path).items():
+                flat.setdefault(sub_path, []).extend(sub_messages)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "body"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat
+
+
+def validation_errors(data: dict) -> dict[str, list[str]]:
+    """webargs stores errors by location; the JSON body's fields are named plainly."""
+    by_location = data.get("errors") or data.get("messages") or {}
+    flat: dict[str, list[str]] = {}
+    for location, messages in by_location.items():
+        flat.update(flatten_errors(messages, "" if location == "json" else location))
+    return flat
+
+
+class ProblemApi(flask_smorest.Api):
+    """flask-smorest Api whose HTTP errors are problem+json."""
+
+    def handle_http_exception(self, error: HTTPException):
+        status = error.code or 500
+        code = HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        data = getattr(error, "data", None) or {}
+        headers.update(data.get("headers") or {})
+        detail = data.get("message") or error.description
+        extra = {}
+        if status == 422 or "messages" in data or "errors" in data:
+            extra["errors"] = validation_errors(data)
+            detail = "Request has invalid fields; see errors."
+        if status >= 500:
+            detail = None
+        return problem(status, code, detail, headers=headers, **extra)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        headers = {}
+        if isinstance(error, TooManyRequests):
+            headers["Retry-After"] = str(error.retry_after)
+        return problem(error.status, error.code, error.detail, headers=headers, **error.extra)
+
+    @app.errorhandler(sa_exc.IntegrityError)
+    def _integrity(error):
+        # A race the service could not see coming (e.g. two inserts of one unique key).
+        log.warning("integrity error: %s", error.orig)
+        return problem(409, "conflict", "The request conflicts with data stored meanwhile; retry.")
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def _database_down(error):
+        log.error("database unavailable: %s", error.orig)
+        return problem(503, "database_unavailable", "The database is unavailable or too slow; retry shortly.",
+                       headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        # HTTPException has its own, more specific handler (ProblemApi).
+        log.exception("unhandled error")
+        return problem(500, "internal_error")

@@ -1,0 +1,58 @@
+"""Demo dataset for `make run`: Xingtai's regions and demo accounts. Idempotent."""
+from __future__ import annotations
+
+from geoalchemy2.shape import from_shape
+from shapely import MultiPolygon
+from sqlalchemy import select
+
+from backend.auth import users
+from backend.auth.actor import Actor
+from backend.auth.models import User
+from backend.extensions import db
+from backend.regions.codes import level_of
+from backend.regions.models import Region
+from seeds.xingtai import APPROXIMATE, CITY, CITY_OUTLINE, COUNTIES, PROVINCE, county_boundaries
+
+# username, display name, role, region
+DEMO_USERS = [
+    ("admin", "系统管理员", "admin", "130500"),
+    ("supervisor", "襄都区监管科", "supervisor", "130502"),
+    ("inspector1", "网格员一", "inspector", "130502"),
+    ("inspector2", "网格员二", "inspector", "130502"),
+    ("lab", "邢台市食品检验检测中心", "lab", "130500"),
+]
+
+
+def _upsert_region(code, name, name_en, parent_code, boundary=None) -> None:
+    region = db.session.get(Region, code) or Region(code=code)
+    region.name, region.name_en, region.level, region.parent_code = name, name_en, level_of(code), parent_code
+    if boundary is not None:
+        region.boundary = from_shape(boundary, srid=4326)
+        region.boundary_source = APPROXIMATE
+    db.session.add(region)
+    db.session.flush()
+
+
+def load_regions() -> int:
+    _upsert_region(*PROVINCE, None)
+    _upsert_region(*CITY, PROVINCE[0], MultiPolygon([CITY_OUTLINE]))
+    boundaries = county_boundaries()
+    for code, name, name_en, _seat in COUNTIES:
+        _upsert_region(code, name, name_en, CITY[0], boundaries[code])
+    return 2 + len(COUNTIES)
+
+
+def load_users(password: str) -> int:
+    created = 0
+    for username, display_name, role, region_code in DEMO_USERS:
+        if db.session.scalar(select(User.id).where(User.username == username)):
+            continue
+        users.create_user(Actor.system(), username=username, display_name=display_name, role=role,
+                          region_code=region_code, password=password)
+        created += 1
+    return created
+
+
+def load_demo(password: str) -> dict:
+    """Load everything; existing rows are updated or kept, never duplicated."""
+    return {"regions": load_regions(), "users_created": load_users(password)}
