@@ -90,7 +90,8 @@ class ProblemApi(flask_smorest.Api):
         extra = {}
         if status == 422 or "messages" in data or "errors" in data:
             extra["errors"] = validation_errors(data)
-            detail = "Request has invalid fields; see errors."
+            messages = [m for ms in extra["errors"].values() for m in ms]
+            detail = messages[0] if len(messages) == 1 else "Request has invalid fields; see errors."
         if status >= 500:
             detail = None
         return problem(status, code, detail, headers=headers, **extra)

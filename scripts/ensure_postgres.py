@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Make sure a PostgreSQL + PostGIS database exists and print its SQLAlchemy URL.
 
-Usage:  python scripts/ensure_postgres.py DBNAME
+Usage:  python scripts/ensure_postgres.py DBNAME|--app|--test
+
+``--app`` names the database of DATABASE_URL (default ``foodgrid``), ``--test`` the
+same name with ``_test`` appended: the test suite never touches the app's data.
 
 Prints exactly one line on stdout, ``postgresql+psycopg://USER@HOST:PORT/DBNAME``;
 all progress goes to stderr. Exits non-zero when it cannot succeed.
@@ -226,10 +229,16 @@ def ensure_database(server: Server, dbname: str) -> None:
     log(f"database {dbname} ready (postgis {version[0] if version else '?'})")
 
 
+def default_dbname() -> str:
+    """The database named in DATABASE_URL, else ``foodgrid``."""
+    path = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
+    return path or "foodgrid"
+
+
 def main(argv: list[str]) -> None:
     if len(argv) != 2 or not argv[1]:
-        die("usage: python scripts/ensure_postgres.py DBNAME")
-    dbname = argv[1]
+        die("usage: python scripts/ensure_postgres.py DBNAME|--app|--test")
+    dbname = {"--app": default_dbname(), "--test": default_dbname() + "_test"}.get(argv[1], argv[1])
     server = choose_server(dbname)
     ensure_database(server, dbname)
     print(server.url)

@@ -1,0 +1,27 @@
+# FoodGrid — the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv spec clean-venv
+
+run: $(STAMP)  ## Serve the API with demo data on http://127.0.0.1:$${PORT:-8000}
+	scripts/serve
+
+test: $(STAMP)  ## Run the whole test suite against a separate test database
+	scripts/test $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+# Reinstalled only when requirements.txt changes, so a second `make run` starts quickly.
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+spec: $(STAMP)  ## Regenerate the committed OpenAPI document
+	FLASK_APP=wsgi.py $(BIN)/flask openapi write --format=json api_spec/openapi.json
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,76 @@
+"""Test set-up: a real PostGIS database, migrated once per session; each test in a
+transaction that is rolled back (SQLAlchemy's "join a session into an external
+transaction" recipe). Tests marked `committing` get real commits instead."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from backend import create_app
+from backend.config import normalise_database_url
+from backend.extensions import db, limiter
+from seeds import load_regions
+
+pytest_plugins = ["tests.factories"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "committing: the test commits for real (threads, several connections)")
+
+
+def test_database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.exit("TEST_DATABASE_URL is not set: run the suite with `make test`.", returncode=2)
+    return normalise_database_url(url)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": test_database_url(),
+        "TESTING": True,
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
+    })
+    with app.app_context():
+        with db.engine.begin() as connection:  # a clean slate, then the real migrations
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        load_regions()
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db_session(request, app):
+    """Each test in its own outer transaction, rolled back at the end."""
+    limiter.reset()
+    with app.app_context():
+        if request.node.get_closest_marker("committing"):
+            yield db.session
+            db.session.remove()
+            return
+        connection = db.engine.connect()
+        outer = connection.begin()
+        factory = db.session.session_factory
+        saved = dict(factory.kw)
+        db.session.remove()
+        factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            factory.kw.clear()
+            factory.kw.update(saved)
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
