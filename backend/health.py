@@ -1,6 +1,7 @@
 """Liveness and readiness probes (DESIGN.md §10)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic.config import Config
@@ -14,6 +15,7 @@ from backend.auth.guard import public
 from backend.errors import problem
 from backend.extensions import db
 
+log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -50,7 +52,8 @@ class Ready(MethodView):
         try:
             current = db.session.scalar(text("SELECT version_num FROM alembic_version"))
             postgis = db.session.scalar(text("SELECT postgis_lib_version()"))
-        except Exception:  # noqa: BLE001 - any failure here means "not ready"
+        except Exception as error:  # noqa: BLE001 - any failure here means "not ready"
+            log.warning("not ready: %s", error)
             db.session.rollback()
             return problem(503, "database_unavailable", "Database unreachable or not migrated.",
                            headers={"Retry-After": "5"})

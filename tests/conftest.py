@@ -29,12 +29,20 @@ def test_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": test_database_url(),
-        "TESTING": True,
-        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
-    })
+def make_app(tmp_path_factory):
+    """A new app on the test database, for tests that must set it up differently."""
+    media = str(tmp_path_factory.mktemp("media"))
+
+    def make(**overrides):
+        return create_app({"SQLALCHEMY_DATABASE_URI": test_database_url(), "TESTING": True,
+                           "MEDIA_ROOT": media, **overrides})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def app(make_app):
+    app = make_app()
     with app.app_context():
         with db.engine.begin() as connection:  # a clean slate, then the real migrations
             connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -50,11 +58,11 @@ def app(tmp_path_factory):
 def db_session(request, app):
     """Each test in its own outer transaction, rolled back at the end."""
     limiter.reset()
+    if request.node.get_closest_marker("committing"):
+        # No app context held open: each request (and each thread) gets its own, as in production.
+        yield None
+        return
     with app.app_context():
-        if request.node.get_closest_marker("committing"):
-            yield db.session
-            db.session.remove()
-            return
         connection = db.engine.connect()
         outer = connection.begin()
         factory = db.session.session_factory

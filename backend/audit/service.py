@@ -31,6 +31,8 @@ def record(actor: Actor, action: str, entity_type: str, entity_id=None, *,
            region_code: str | None = None, session: Session | None = None) -> None:
     """Queue one audit row for the current transaction."""
     session = session or db.session()
+    # Begin the transaction now, so that its rollback (which drops the queue) is seen.
+    session.connection()
     session.info.setdefault(_PENDING, []).append(AuditEntry(
         occurred_at=now(),
         actor_id=actor.id,
