@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import logging
 
+import http
+
 import flask_smorest
+import marshmallow as ma
 from flask import Flask, Response, json, request
+from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
@@ -77,8 +81,37 @@ def validation_errors(data: dict) -> dict[str, list[str]]:
     return flat
 
 
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error response of this API (documentation only)."""
+
+    type = ma.fields.String(metadata={"example": "urn:foodgrid:problem:validation_error"})
+    title = ma.fields.String(metadata={"description": "Short summary, in the Accept-Language (zh-CN or en)"})
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    code = ma.fields.String(metadata={"description": "Machine-readable reason"})
+    instance = ma.fields.String(metadata={"description": "Request path"})
+    request_id = ma.fields.String()
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Validation errors: field path -> messages"},
+    )
+
+
 class ProblemApi(flask_smorest.Api):
-    """flask-smorest Api whose HTTP errors are problem+json."""
+    """flask-smorest Api whose HTTP errors are problem+json, and documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500

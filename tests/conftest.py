@@ -21,7 +21,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "committing: the test commits for real (threads, several connections)")
 
 
-def test_database_url() -> str:
+def database_url_for_tests() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.exit("TEST_DATABASE_URL is not set: run the suite with `make test`.", returncode=2)
@@ -34,7 +34,7 @@ def make_app(tmp_path_factory):
     media = str(tmp_path_factory.mktemp("media"))
 
     def make(**overrides):
-        return create_app({"SQLALCHEMY_DATABASE_URI": test_database_url(), "TESTING": True,
+        return create_app({"SQLALCHEMY_DATABASE_URI": database_url_for_tests(), "TESTING": True,
                            "MEDIA_ROOT": media, **overrides})
 
     return make

@@ -1,0 +1,33 @@
+from backend.auth.models import User
+from backend.extensions import db
+from seeds import DEMO_USERS, load_demo
+
+
+def test_demo_seeds_are_idempotent():
+    load_demo("demo-password-1")
+    users_before = db.session.scalar(db.select(db.func.count()).select_from(User))
+    summary = load_demo("demo-password-1")
+    assert summary["users_created"] == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == users_before
+
+
+def test_demo_users_log_in(client):
+    load_demo("demo-password-1")
+    db.session.commit()
+    for username, _, role, _ in DEMO_USERS:
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": "demo-password-1"})
+        assert response.status_code == 200, username
+
+
+def test_cli_creates_user(app):
+    result = app.test_cli_runner().invoke(args=["users", "create", "--username", "cli-admin", "--role", "admin",
+                                                "--region", "130500", "--password", "cli-password-123"])
+    assert result.exit_code == 0, result.output
+    assert "created admin cli-admin" in result.output
+    assert db.session.scalar(db.select(User).where(User.username == "cli-admin")).role == "admin"
+
+
+def test_cli_reports_bad_region(app):
+    result = app.test_cli_runner().invoke(args=["users", "create", "--username", "x-user", "--role", "admin",
+                                                "--region", "999999", "--password", "cli-password-123"])
+    assert result.exit_code != 0 and "Unknown region" in result.output
