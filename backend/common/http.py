@@ -63,6 +63,12 @@ def init_http(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains")
         return response
 
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # behind a load balancer: the client's address (rate limits, audit) is in X-Forwarded-For
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     origins = app.config["CORS_ORIGINS"]
     if origins:
         from flask_cors import CORS
