@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv spec clean-venv
+.PHONY: run test venv spec lint clean-venv
 
 run: $(STAMP)  ## Serve the API with demo data on http://127.0.0.1:$${PORT:-8000}
 	scripts/serve
@@ -25,3 +25,6 @@ spec: $(STAMP)  ## Regenerate the committed OpenAPI document
 
 clean-venv:
 	rm -rf $(VENV)
+
+lint: $(STAMP)  ## Static checks (ruff)
+	$(BIN)/ruff check backend seeds tests scripts wsgi.py

@@ -6,9 +6,8 @@ Nothing internal (stack trace, SQL, file path) ever reaches the client.
 """
 from __future__ import annotations
 
-import logging
-
 import http
+import logging
 
 import flask_smorest
 import marshmallow as ma
@@ -91,6 +90,7 @@ class ProblemSchema(ma.Schema):
     code = ma.fields.String(metadata={"description": "Machine-readable reason"})
     instance = ma.fields.String(metadata={"description": "Request path"})
     request_id = ma.fields.String()
+    field = ma.fields.String(metadata={"description": "The input field a rule violation concerns"})
     errors = ma.fields.Dict(
         keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
         metadata={"description": "Validation errors: field path -> messages"},
@@ -143,6 +143,12 @@ def register_error_handlers(app: Flask) -> None:
         # A race the service could not see coming (e.g. two inserts of one unique key).
         log.warning("integrity error: %s", error.orig)
         return problem(409, "conflict", "The request conflicts with data stored meanwhile; retry.")
+
+    @app.errorhandler(sa_exc.DataError)
+    def _bad_value(error):
+        # A value validation let through but the database cannot hold (e.g. out of range).
+        log.warning("data error: %s", error.orig)
+        return problem(422, "validation_error", "A value is out of range or malformed for storage.")
 
     @app.errorhandler(sa_exc.OperationalError)
     @app.errorhandler(sa_exc.InterfaceError)

@@ -8,10 +8,10 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from backend.auth.guard import public
+from backend.common.blueprint import Blueprint
 from backend.errors import problem
 from backend.extensions import db
 

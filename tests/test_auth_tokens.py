@@ -103,7 +103,8 @@ def test_token_signed_with_another_key_is_refused(client, make_user):
     import jwt as pyjwt
 
     user = make_user()
-    forged = pyjwt.encode({"sub": str(user.id), "type": "access", "fam": "x"}, "another-key-of-at-least-thirty-two-bytes", algorithm="HS256")
+    claims = {"sub": str(user.id), "type": "access", "fam": "x"}
+    forged = pyjwt.encode(claims, "another-key-of-at-least-thirty-two-bytes", algorithm="HS256")
     assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"}), 401, "token_invalid")
 
 

@@ -88,3 +88,13 @@ def test_unexpected_error_is_generic_500(make_app, caplog):
 def test_flatten_nested_errors():
     nested = {"items": {0: {"code": ["Missing."]}, 2: {"_schema": ["Bad item."]}}, "name": ["Too long."]}
     assert flatten_errors(nested) == {"items.0.code": ["Missing."], "items.2": ["Bad item."], "name": ["Too long."]}
+
+
+def test_unknown_query_parameter_is_rejected(client, admin, auth_headers):
+    body = assert_problem(client.get("/api/v1/users?rol=lab", headers=auth_headers(admin)), 422)
+    assert body["errors"] == {"query.rol": ["Unknown field."]}
+
+
+def test_pagination_parameters_pass_the_strict_query_check(client, admin, auth_headers):
+    response = client.get("/api/v1/users?role=admin&page=1&page_size=5", headers=auth_headers(admin))
+    assert response.status_code == 200

@@ -6,7 +6,6 @@ from sqlalchemy import text
 from backend.extensions import db
 from tests.helpers import assert_problem
 
-
 OTHER_APP_CONNECTIONS = ("datname = current_database() AND application_name = 'foodgrid' "
                          "AND pid <> pg_backend_pid()")
 

@@ -14,7 +14,7 @@ def test_demo_seeds_are_idempotent():
 def test_demo_users_log_in(client):
     load_demo("demo-password-1")
     db.session.commit()
-    for username, _, role, _ in DEMO_USERS:
+    for username, *_ in DEMO_USERS:
         response = client.post("/api/v1/auth/login", json={"username": username, "password": "demo-password-1"})
         assert response.status_code == 200, username
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.audit import service
 from backend.audit.schemas import AuditEntrySchema, AuditQueryArgsSchema, ChainReportSchema
 from backend.auth.guard import current_actor
+from backend.common.blueprint import Blueprint
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 
 blp = Blueprint("audit", __name__, description="Append-only, hash-chained audit log (admins).")

@@ -1,6 +1,8 @@
 import marshmallow as ma
 from marshmallow import fields
 
+from backend.common.blueprint import QueryArgsSchema
+
 
 class AuditEntrySchema(ma.Schema):
     id = fields.Integer()
@@ -18,7 +20,7 @@ class AuditEntrySchema(ma.Schema):
     hash = fields.String()
 
 
-class AuditQueryArgsSchema(ma.Schema):
+class AuditQueryArgsSchema(QueryArgsSchema):
     actor_id = fields.UUID()
     action = fields.String()
     entity_type = fields.String()

@@ -104,7 +104,8 @@ def verify_chain(actor: Actor, batch_size: int = 2000) -> ChainReport:
     for entry in _walk(batch_size):
         checked += 1
         if entry.prev_hash != expected_prev:
-            return ChainReport(False, checked, entry.id, "prev_hash does not match the previous row (a row was removed or inserted)")
+            return ChainReport(False, checked, entry.id,
+                               "prev_hash does not match the previous row (a row was removed or inserted)")
         if entry_hash(entry) != entry.hash:
             return ChainReport(False, checked, entry.id, "content does not match its hash (the row was altered)")
         expected_prev = entry.hash

@@ -5,14 +5,20 @@ from dataclasses import asdict
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth import service, users
 from backend.auth.guard import current_actor, current_family_id, public
 from backend.auth.schemas import (
-    LoginSchema, PasswordChangeSchema, RefreshSchema, TokenSchema, UserCreateSchema,
-    UserQueryArgsSchema, UserSchema, UserUpdateSchema,
+    LoginSchema,
+    PasswordChangeSchema,
+    RefreshSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserQueryArgsSchema,
+    UserSchema,
+    UserUpdateSchema,
 )
+from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import DomainError
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.extensions import db, limiter

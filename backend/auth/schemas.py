@@ -3,6 +3,7 @@ from marshmallow import fields, validate
 
 from backend.auth.models import ROLES
 from backend.auth.passwords import MIN_PASSWORD_LENGTH
+from backend.common.blueprint import QueryArgsSchema
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9._-]{3,64}$", error="3-64 letters, digits, '.', '_' or '-'.")
 REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A GB/T 2260 code of 6, 9 or 12 digits.")
@@ -54,7 +55,7 @@ class UserUpdateSchema(ma.Schema):
                              metadata={"description": "Sets a new password and ends the user's sessions."})
 
 
-class UserQueryArgsSchema(ma.Schema):
+class UserQueryArgsSchema(QueryArgsSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     region_code = fields.String(validate=REGION_CODE)
     is_active = fields.Boolean()

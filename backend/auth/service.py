@@ -11,7 +11,12 @@ from backend.auth.actor import Actor
 from backend.auth.models import TokenFamily, User
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.tokens import (
-    TokenPair, find_refresh_token, is_family_revoked, issue_pair, open_family, revoke_family,
+    TokenPair,
+    find_refresh_token,
+    is_family_revoked,
+    issue_pair,
+    open_family,
+    revoke_family,
 )
 from backend.common.clock import now
 from backend.common.domain_errors import TooManyRequests, Unauthorized

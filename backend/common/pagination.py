@@ -17,6 +17,8 @@ class SelectPage(Page):
     @property
     def items(self):
         params = self.page_params
+        if params.first_item >= params.item_count:  # past the end: nothing to fetch
+            return []
         query = self.collection.limit(params.page_size).offset(params.first_item)
         return db.session.scalars(query).all()
 

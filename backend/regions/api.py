@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_actor
+from backend.common.blueprint import Blueprint
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.regions import service
 from backend.regions.schemas import RegionFeatureSchema, RegionQueryArgsSchema, RegionSchema

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from backend.common.blueprint import QueryArgsSchema
 from backend.common.geojson import GeoJSONGeometry
 from backend.regions.codes import LEVELS
 
@@ -25,7 +26,7 @@ class RegionFeatureSchema(ma.Schema):
         return {**RegionSchema().dump(region), "boundary_source": region.boundary_source}
 
 
-class RegionQueryArgsSchema(ma.Schema):
+class RegionQueryArgsSchema(QueryArgsSchema):
     parent_code = fields.String()
     level = fields.String(validate=validate.OneOf(LEVELS))
     q = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "Part of name or code."})
