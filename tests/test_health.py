@@ -1,7 +1,10 @@
 import time
 
 import pytest
+from flask import Blueprint
 from sqlalchemy import text
+
+from backend.auth.guard import public
 
 from backend.extensions import db
 from tests.helpers import assert_problem
@@ -53,3 +56,23 @@ def test_recovers_after_connections_are_killed(app):
                 connection.commit()  # pg_stat_activity is a snapshot per transaction
                 time.sleep(0.05)
     assert client.get("/readyz").status_code == 200
+
+
+def test_every_session_has_a_statement_timeout_and_durable_commits():
+    assert db.session.scalar(text("SHOW statement_timeout")) == "15s"
+    assert db.session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+@pytest.mark.committing
+def test_a_statement_past_the_timeout_is_503(make_app):
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c statement_timeout=100"}})
+    slow = Blueprint("slow", __name__)
+
+    @slow.get("/api/v1/test-slow")
+    @public
+    def sleep():
+        db.session.execute(text("SELECT pg_sleep(2)"))
+        return {}
+
+    app.register_blueprint(slow)
+    assert_problem(app.test_client().get("/api/v1/test-slow"), 503, "database_unavailable")

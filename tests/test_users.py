@@ -2,6 +2,12 @@ from backend.audit.models import AuditEntry
 from backend.extensions import db
 from tests.helpers import assert_problem
 
+def patch_with_etag(client, headers, user_id, changes):
+    """PATCH a user as a careful client does: read its ETag first, send it as If-Match."""
+    etag = client.get(f"/api/v1/users/{user_id}", headers=headers).headers["ETag"]
+    return client.patch(f"/api/v1/users/{user_id}", json=changes, headers={**headers, "If-Match": etag})
+
+
 NEW_USER = {"username": "inspector9", "display_name": "网格员九", "role": "inspector",
             "region_code": "130502", "password": "long-enough-password"}
 
@@ -108,34 +114,29 @@ def test_update_with_current_etag(client, admin, auth_headers, make_user):
 def test_deactivation_ends_sessions(client, admin, auth_headers, make_user):
     user = make_user()
     user_headers = auth_headers(user)
-    headers = auth_headers(admin)
-    etag = client.get(f"/api/v1/users/{user.id}", headers=headers).headers["ETag"]
-    client.patch(f"/api/v1/users/{user.id}", json={"is_active": False}, headers={**headers, "If-Match": etag})
+    assert patch_with_etag(client, auth_headers(admin), user.id, {"is_active": False}).status_code == 200
     assert_problem(client.get("/api/v1/me", headers=user_headers), 401)
 
 
 def test_supervisor_cannot_promote_to_supervisor(client, supervisor, auth_headers, make_user):
     user = make_user()
-    headers = auth_headers(supervisor)
-    etag = client.get(f"/api/v1/users/{user.id}", headers=headers).headers["ETag"]
-    response = client.patch(f"/api/v1/users/{user.id}", json={"role": "supervisor"},
-                            headers={**headers, "If-Match": etag})
-    assert_problem(response, 403)
+    assert_problem(patch_with_etag(client, auth_headers(supervisor), user.id, {"role": "supervisor"}), 403)
 
 
 def test_admin_cannot_deactivate_self(client, admin, auth_headers):
-    headers = auth_headers(admin)
-    etag = client.get(f"/api/v1/users/{admin.id}", headers=headers).headers["ETag"]
-    response = client.patch(f"/api/v1/users/{admin.id}", json={"is_active": False},
-                            headers={**headers, "If-Match": etag})
+    response = patch_with_etag(client, auth_headers(admin), admin.id, {"is_active": False})
     assert_problem(response, 422, "self_change")
 
 
 def test_unknown_field_in_update_is_rejected(client, admin, auth_headers, make_user):
     user = make_user()
-    headers = auth_headers(admin)
-    etag = client.get(f"/api/v1/users/{user.id}", headers=headers).headers["ETag"]
-    response = client.patch(f"/api/v1/users/{user.id}", json={"password_hash": "x"},
-                            headers={**headers, "If-Match": etag})
-    body = assert_problem(response, 422)
+    body = assert_problem(patch_with_etag(client, auth_headers(admin), user.id, {"password_hash": "x"}), 422)
     assert body["errors"] == {"password_hash": ["Unknown field."]}
+
+
+def test_admin_sets_a_new_password(client, admin, auth_headers, make_user):
+    user = make_user(username="forgetful")
+    response = patch_with_etag(client, auth_headers(admin), user.id, {"password": "brand-new-password"})
+    assert response.status_code == 200
+    login = client.post("/api/v1/auth/login", json={"username": "forgetful", "password": "brand-new-password"})
+    assert login.status_code == 200
