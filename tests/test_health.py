@@ -5,7 +5,6 @@ from flask import Blueprint
 from sqlalchemy import text
 
 from backend.auth.guard import public
-
 from backend.extensions import db
 from tests.helpers import assert_problem
 

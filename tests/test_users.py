@@ -2,6 +2,7 @@ from backend.audit.models import AuditEntry
 from backend.extensions import db
 from tests.helpers import assert_problem
 
+
 def patch_with_etag(client, headers, user_id, changes):
     """PATCH a user as a careful client does: read its ETag first, send it as If-Match."""
     etag = client.get(f"/api/v1/users/{user_id}", headers=headers).headers["ETag"]
