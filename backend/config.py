@@ -74,7 +74,7 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # Login throttling
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_S": _int(env, "LOGIN_LOCKOUT_S", 15 * 60),
-        "LOGIN_RATE_PER_IP": env.get("LOGIN_RATE_PER_IP", "30 per minute"),
+        "LOGIN_RATE_PER_IP": env.get("LOGIN_RATE_PER_IP", "60 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Limits (DESIGN.md §10)
