@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     _configure_logging()
 
+    _import_models()
     _init_extensions(app)
     _register_api(app)
     _register_cli(app)
@@ -28,6 +29,14 @@ def create_app(config: dict | None = None) -> Flask:
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _import_models() -> None:
+    """Every model, so the metadata (and Alembic's autogenerate) sees all tables."""
+    from backend.audit import models as _audit  # noqa: F401
+    from backend.auth import models as _auth  # noqa: F401
+    from backend.facilities import models as _facilities  # noqa: F401
+    from backend.regions import models as _regions  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:

@@ -26,6 +26,8 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    # An enterprise user acts for this facility only.
+    facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,1 @@
+"""Food businesses under supervision: facilities, market stalls, identifiers, CSV import."""
