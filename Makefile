@@ -27,4 +27,4 @@ clean-venv:
 	rm -rf $(VENV)
 
 lint: $(STAMP)  ## Static checks (ruff)
-	$(BIN)/ruff check backend seeds tests scripts wsgi.py
+	$(BIN)/ruff check backend grid seeds tests scripts wsgi.py

@@ -42,7 +42,7 @@ def _import_models() -> None:
 def _init_extensions(app: Flask) -> None:
     from backend.auth.guard import init_guard
     from backend.common.geojson import register_geojson_field
-    from backend.common.http import init_http
+    from backend.common.http import init_http, init_media_types
     from backend.errors import register_error_handlers
     from backend.extensions import api, db, jwt, limiter, migrate
 
@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     register_error_handlers(app)
     init_http(app)
     init_guard(app)
+    init_media_types(app)
     app.register_blueprint(_docs_assets())
 
 
@@ -85,15 +86,18 @@ def _register_api(app: Flask) -> None:
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import auth_blp, users_blp
     from backend.extensions import api
+    from backend.facilities.api import blp as facilities_blp
     from backend.regions.api import blp as regions_blp
+    from backend.regions.grid_api import blp as grid_blp
 
     api.register_blueprint(health.blp)
-    for blueprint in (auth_blp, users_blp, regions_blp, audit_blp):
+    for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 
 def _register_cli(app: Flask) -> None:
-    from backend.cli import seed_command, users_cli
+    from backend.cli import facilities_cli, seed_command, users_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(facilities_cli)
     app.cli.add_command(seed_command)

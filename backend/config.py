@@ -30,6 +30,17 @@ def _list(env: dict[str, str], name: str) -> list[str]:
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
+def _visits(raw: str) -> dict[str, int]:
+    """'A=1,B=1,C=2,D=3' -> {'A': 1, ...}; every risk level A-D must be given."""
+    try:
+        visits = {level.strip(): int(count) for level, count in (pair.split("=") for pair in raw.split(","))}
+    except ValueError as exc:
+        raise ConfigError(f"VISITS_PER_YEAR must look like A=1,B=1,C=2,D=3, got {raw!r}") from exc
+    if sorted(visits) != ["A", "B", "C", "D"] or min(visits.values()) < 0:
+        raise ConfigError(f"VISITS_PER_YEAR must give a non-negative count for each of A, B, C, D, got {raw!r}")
+    return visits
+
+
 def normalise_database_url(url: str) -> str:
     """Accept libpq-style URLs and make SQLAlchemy use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -83,6 +94,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # Files and field rules
         "MEDIA_ROOT": env.get("MEDIA_ROOT", os.path.abspath("media")),
         "GEOFENCE_M": _int(env, "GEOFENCE_M", 200),
+        # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
+        "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
         # HTTP
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 0),

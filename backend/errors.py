@@ -81,7 +81,13 @@ def validation_errors(data: dict) -> dict[str, list[str]]:
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error response of this API (documentation only)."""
+    """RFC 9457 problem details, as every error response of this API (documentation only).
+
+    Problems may carry extension members about their cause (e.g. `overlaps`, `problems`).
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE  # RFC 9457 §3.2: extension members
 
     type = ma.fields.String(metadata={"example": "urn:foodgrid:problem:validation_error"})
     title = ma.fields.String(metadata={"description": "Short summary, in the Accept-Language (zh-CN or en)"})

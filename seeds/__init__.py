@@ -1,4 +1,4 @@
-"""Demo dataset for `make run`: Xingtai's regions and demo accounts. Idempotent."""
+"""Demo dataset for `make run`: Xingtai's regions, demo accounts and a demo grid. Idempotent."""
 from __future__ import annotations
 
 from geoalchemy2.shape import from_shape
@@ -55,4 +55,7 @@ def load_users(password: str) -> int:
 
 def load_demo(password: str) -> dict:
     """Load everything; existing rows are updated or kept, never duplicated."""
-    return {"regions": load_regions(), "users_created": load_users(password)}
+    from seeds.grid_demo import load_grid
+
+    summary = {"regions": load_regions(), "users_created": load_users(password)}
+    return {**summary, **load_grid()}

@@ -63,3 +63,51 @@ def supervisor(make_user):
 @pytest.fixture
 def inspector(make_user):
     return make_user("inspector", "130502")
+
+
+# ---------------------------------------------------------------- grid and facilities
+
+def square(lon: float, lat: float, size: float = 0.01):
+    """A lon/lat square whose south-west corner is (lon, lat)."""
+    from shapely import box
+
+    return box(lon, lat, lon + size, lat + size)
+
+
+@pytest.fixture
+def make_cell(db_session):
+    from backend.auth.actor import Actor
+    from backend.regions import cells
+
+    def make(lon: float = 114.49, lat: float = 37.06, size: float = 0.01, region_code: str = "130502", name=None):
+        return cells.create_cell(Actor.system(), region_code=region_code, boundary=square(lon, lat, size), name=name)
+
+    return make
+
+
+@pytest.fixture
+def make_facility(db_session):
+    from shapely import Point
+
+    from backend.auth.actor import Actor
+    from backend.facilities.service import create_facility
+
+    def make(lon: float = 114.495, lat: float = 37.065, kind: str = "restaurant", **overrides):
+        overrides.setdefault("name", f"测试{kind}{next(_serial)}")
+        overrides.setdefault("risk_level", "B")
+        location = None if kind == "stall" and "parent_id" in overrides and "location" not in overrides \
+            else overrides.pop("location", Point(lon, lat))
+        return create_facility(Actor.system(), kind=kind, location=location, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def assign(db_session):
+    from backend.auth.actor import Actor
+    from backend.regions.assignments import Move, change_assignment
+
+    def do(cell, inspector, action: str = "set_lead", reason: str = "test"):
+        return change_assignment(Actor.system(), Move(cell.id, action, inspector.id, reason))
+
+    return do

@@ -98,3 +98,10 @@ def test_unknown_query_parameter_is_rejected(client, admin, auth_headers):
 def test_pagination_parameters_pass_the_strict_query_check(client, admin, auth_headers):
     response = client.get("/api/v1/users?role=admin&page=1&page_size=5", headers=auth_headers(admin))
     assert response.status_code == 200
+
+
+def test_nul_characters_are_refused_with_their_path(client, admin, auth_headers):
+    body = {"username": "nul-user", "display_name": "a\x00b", "role": "inspector", "region_code": "130502",
+            "password": "long-enough-password"}
+    problem = assert_problem(client.post("/api/v1/users", json=body, headers=auth_headers(admin)), 422)
+    assert problem["errors"] == {"display_name": ["NUL characters are not allowed."]}

@@ -13,9 +13,29 @@ from webargs.flaskparser import FlaskParser
 PAGINATION_PARAMETERS = ("page", "page_size")
 
 
+def _nul_paths(value, path: str = "") -> list[str]:
+    """Paths of strings holding NUL, which PostgreSQL text cannot store."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for key, item in value.items()
+                for p in (_nul_paths(key, path or "body") + _nul_paths(item, f"{path}.{key}" if path else str(key)))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _nul_paths(item, f"{path}.{index}" if path else
+                                                                          str(index))]
+    return []
+
+
 class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE,
                                    "querystring": ma.RAISE}
+
+    def pre_load(self, location_data, *, schema, req, location):
+        data = location_data.to_dict(flat=False) if hasattr(location_data, "to_dict") else location_data
+        paths = _nul_paths(data)
+        if paths:
+            raise ma.ValidationError({path: ["NUL characters are not allowed."] for path in paths})
+        return location_data
 
 
 class Blueprint(flask_smorest.Blueprint):

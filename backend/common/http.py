@@ -36,16 +36,11 @@ def _has_body() -> bool:
 
 
 def init_http(app: Flask) -> None:
+    """Request ids first, security headers on every answer, CORS only where configured."""
+
     @app.before_request
     def _start():
         g.request_id = begin_request(request.headers.get("X-Request-ID"))
-        if request.method in BODY_METHODS and request.endpoint and _has_body():
-            accepted = _accepted_types(app)
-            mimetype = request.mimetype or ""
-            if mimetype not in accepted and not (accepted == JSON_TYPES and mimetype.endswith("+json")):
-                return problem(415, "unsupported_media_type",
-                               f"Content-Type {mimetype or '(none)'} is not accepted here; send {', '.join(accepted)}.")
-        return None
 
     @app.after_request
     def _headers(response):
@@ -75,3 +70,17 @@ def init_http(app: Flask) -> None:
 
         CORS(app, resources={r"/api/*": {"origins": origins}},
              expose_headers=["ETag", "X-Pagination", "Retry-After", "X-Request-ID", "Location"])
+
+
+def init_media_types(app: Flask) -> None:
+    """JSON bodies only, unless a view declares otherwise (415). Runs after authentication."""
+
+    @app.before_request
+    def _check_body_type():
+        if request.method in BODY_METHODS and request.endpoint and _has_body():
+            accepted = _accepted_types(app)
+            mimetype = request.mimetype or ""
+            if mimetype not in accepted and not (accepted == JSON_TYPES and mimetype.endswith("+json")):
+                return problem(415, "unsupported_media_type",
+                               f"Content-Type {mimetype or '(none)'} is not accepted here; send {', '.join(accepted)}.")
+        return None

@@ -58,6 +58,11 @@ class Cell(db.Model):
 
     assignments: Mapped[list[Assignment]] = relationship(back_populates="cell", order_by="Assignment.valid_from")
 
+    @property
+    def staff(self) -> list[Assignment]:
+        """The current lead and members."""
+        return [assignment for assignment in self.assignments if assignment.valid_to is None]
+
 
 class Assignment(db.Model):
     """Who is responsible for a cell, and when (责任追究). Rows are closed, never changed back.
