@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.audit.chain import GENESIS_HASH, entry_hash, json_safe
 from backend.audit.models import AuditEntry
 from backend.auth.actor import Actor
-from backend.common.clock import now
+from backend.common import clock
 from backend.common.domain_errors import Forbidden
 from backend.common.request_context import current_request_id
 from backend.extensions import db
@@ -34,7 +34,7 @@ def record(actor: Actor, action: str, entity_type: str, entity_id=None, *,
     # Begin the transaction now, so that its rollback (which drops the queue) is seen.
     session.connection()
     session.info.setdefault(_PENDING, []).append(AuditEntry(
-        occurred_at=now(),
+        occurred_at=clock.now(),
         actor_id=actor.id,
         actor_username=actor.username,
         action=action,

@@ -13,12 +13,11 @@ from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.tokens import (
     TokenPair,
     find_refresh_token,
-    is_family_revoked,
     issue_pair,
     open_family,
     revoke_family,
 )
-from backend.common.clock import now
+from backend.common import clock
 from backend.common.domain_errors import TooManyRequests, Unauthorized
 from backend.extensions import db
 
@@ -39,8 +38,8 @@ def login(username: str, password: str, *, ip: str | None) -> TokenPair:
     so failures are counted.
     """
     user = find_user_by_username(username.strip())
-    if user is not None and user.locked_until and user.locked_until > now():
-        retry = (user.locked_until - now()).total_seconds()
+    if user is not None and user.locked_until and user.locked_until > clock.now():
+        retry = (user.locked_until - clock.now()).total_seconds()
         raise TooManyRequests("Too many failed logins; the account is locked for a while.",
                               retry_after=int(retry) + 1, code="account_locked")
     if user is None or not verify_password(user.password_hash, password) or not user.is_active:
@@ -63,7 +62,7 @@ def _count_failure(user: User, ip: str | None) -> None:
     audit.record(actor_for(user), "auth.login_failed", "user", user.id,
                  after={"ip": ip, "failures": user.failed_logins}, region_code=user.region_code)
     if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now() + timedelta(seconds=config["LOGIN_LOCKOUT_S"])
+        user.locked_until = clock.now() + timedelta(seconds=config["LOGIN_LOCKOUT_S"])
         user.failed_logins = 0
         audit.record(actor_for(user), "auth.locked", "user", user.id,
                      after={"ip": ip, "locked_until": user.locked_until}, region_code=user.region_code)
@@ -84,9 +83,9 @@ def refresh(token: str) -> TokenPair:
                      region_code=user.region_code)
         raise Unauthorized("Refresh token was already used; all sessions from that login are revoked.",
                            code="refresh_token_reused")
-    if stored.expires_at <= now():
+    if stored.expires_at <= clock.now():
         raise Unauthorized("Refresh token expired; log in again.", code="token_expired")
-    stored.used_at = now()
+    stored.used_at = clock.now()
     return issue_pair(user, family)
 
 
@@ -99,8 +98,10 @@ def logout(actor: Actor, family_id) -> None:
 
 
 def load_active_user(user_id, family_id) -> User | None:
-    """The user behind an access token, if the user is active and the session not revoked."""
-    if family_id is None or is_family_revoked(family_id):
-        return None
-    user = db.session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+    """The user behind an access token, if the user is active and the session not revoked.
+
+    One query: this runs on every authenticated request."""
+    return db.session.scalar(
+        select(User).join(TokenFamily, TokenFamily.user_id == User.id)
+        .where(User.id == user_id, User.is_active, TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+    )

@@ -16,7 +16,7 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy import select, update
 
 from backend.auth.models import RefreshToken, TokenFamily, User
-from backend.common.clock import now
+from backend.common import clock
 from backend.extensions import db
 
 
@@ -38,7 +38,7 @@ def issue_pair(user: User, family: TokenFamily) -> TokenPair:
     db.session.add(RefreshToken(
         family_id=family.id,
         token_hash=hash_token(refresh),
-        expires_at=now() + current_app.config["REFRESH_TOKEN_TTL"],
+        expires_at=clock.now() + current_app.config["REFRESH_TOKEN_TTL"],
     ))
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     access = create_access_token(
@@ -64,7 +64,7 @@ def find_refresh_token(token: str) -> RefreshToken | None:
 
 def revoke_family(family: TokenFamily, reason: str) -> None:
     if family.revoked_at is None:
-        family.revoked_at = now()
+        family.revoked_at = clock.now()
         family.revoked_reason = reason
 
 
@@ -73,10 +73,6 @@ def revoke_all_families(user_id, reason: str) -> None:
     db.session.execute(
         update(TokenFamily)
         .where(TokenFamily.user_id == user_id, TokenFamily.revoked_at.is_(None))
-        .values(revoked_at=now(), revoked_reason=reason)
+        .values(revoked_at=clock.now(), revoked_reason=reason)
     )
 
-
-def is_family_revoked(family_id) -> bool:
-    family = db.session.get(TokenFamily, family_id)
-    return family is None or family.revoked_at is not None

@@ -15,7 +15,7 @@ from backend.auth.actor import SUPERVISED_ROLES, Actor
 from backend.auth.models import ROLES, User
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from backend.auth.tokens import revoke_all_families
-from backend.common.clock import now
+from backend.common import clock
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
 from backend.regions import service as regions
@@ -141,5 +141,5 @@ def change_own_password(actor: Actor, user: User, current: str, new: str) -> Non
 def _set_password(user: User, password: str) -> None:
     _check_password(password)
     user.password_hash = hash_password(password)
-    user.password_changed_at = now()
+    user.password_changed_at = clock.now()
     revoke_all_families(user.id, "password_changed")

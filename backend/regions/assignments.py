@@ -18,7 +18,7 @@ from sqlalchemy import case, func, or_, select
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.auth.models import User
-from backend.common.clock import now
+from backend.common import clock
 from backend.common.domain_errors import Conflict, NotFound, RuleViolation
 from backend.extensions import db
 from backend.facilities.models import Facility
@@ -65,11 +65,8 @@ def current_assignments(cell_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Assig
 def locate_with_staff(actor: Actor, point) -> dict:
     """The active cell covering a point, with its current lead and members."""
     cell = locate(actor, point)
-    people = {user.id: user for user in db.session.scalars(
-        select(User).where(User.id.in_([row.inspector_id for row in cell.staff])))}
-    lead = next((people[row.inspector_id] for row in cell.staff if row.role == "lead"), None)
-    members = [people[row.inspector_id] for row in cell.staff if row.role == "member"]
-    return {"cell": cell, "lead": lead, "members": members}
+    lead = next((row.inspector for row in cell.staff if row.role == "lead"), None)
+    return {"cell": cell, "lead": lead, "members": [row.inspector for row in cell.staff if row.role == "member"]}
 
 
 # ---------------------------------------------------------------- changing
@@ -108,7 +105,7 @@ def change_assignment(actor: Actor, move: Move) -> list[Assignment]:
         raise RuleViolation("A reason is required for every change of responsibility.", code="reason_required",
                             field="reason")
     inspector = _inspector_for(cell, move.inspector_id)
-    moment = now()
+    moment = clock.now()
     current = {row.inspector_id: row for row in current_assignments([cell.id]).get(cell.id, [])}
     old_lead = next((row.inspector_id for row in current.values() if row.role == "lead"), None)
     mine = current.get(inspector.id)

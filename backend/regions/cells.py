@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
-from backend.common.clock import now
+from backend.common import clock
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.geo import as_multipolygon, to_db
 from backend.extensions import db
@@ -102,10 +102,10 @@ def cells_query(actor: Actor, *, region_code: str | None = None, inspector_id: u
 
 # ---------------------------------------------------------------- locate
 
-def locate_cell(point: Point) -> Cell | None:
+def locate_cell(point: Point, *options) -> Cell | None:
     """The active cell covering a WGS-84 point; on a shared edge, the lowest code."""
     return db.session.scalar(
-        select(Cell)
+        select(Cell).options(*options)
         .where(Cell.status == "active", func.ST_Covers(Cell.boundary, to_db(point)))
         .order_by(Cell.code)
         .limit(1)
@@ -113,7 +113,8 @@ def locate_cell(point: Point) -> Cell | None:
 
 
 def locate(actor: Actor, point: Point) -> Cell:
-    cell = locate_cell(point)
+    """The cell at a point with its staff and their accounts loaded (two queries in all)."""
+    cell = locate_cell(point, selectinload(Cell.assignments).joinedload(Assignment.inspector))
     if cell is None or not (actor.covers_region(cell.region_code) or actor.role == "admin"):
         raise NotFound("No active cell covers this point.", code="no_cell_here")
     return cell
@@ -265,7 +266,7 @@ def generate_cells(actor: Actor, *, region_code: str, method: str, size: float, 
 
 
 def _retire(actor: Actor, cell: Cell, reason: str) -> None:
-    moment = now()
+    moment = clock.now()
     cell.status = "retired"
     cell.retired_at = moment
     for assignment in cell.assignments:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Uuid, text
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common.clock import now
 from backend.extensions import db
+
+if TYPE_CHECKING:
+    from backend.auth.models import User
 
 
 class Region(db.Model):
@@ -94,3 +98,4 @@ class Assignment(db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(500))
 
     cell: Mapped[Cell] = relationship(back_populates="assignments")
+    inspector: Mapped[User] = relationship(foreign_keys=[inspector_id], lazy="raise_on_sql")
