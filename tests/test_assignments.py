@@ -210,3 +210,14 @@ def test_concurrent_reassignments_leave_one_lead(app):
         db.session.execute(db.delete(User).where(User.id.in_(inspector_ids)))
         db.session.commit()
         db.session.remove()
+
+
+def test_balance_with_more_inspectors_than_work(client, supervisor, make_user, auth_headers, make_cell,
+                                                make_facility):
+    inspectors = [make_user("inspector") for _ in range(3)]
+    make_cell(114.49, 37.06)
+    make_facility(risk_level="D")
+    request = {"region_code": "130502", "inspector_ids": [str(i.id) for i in inspectors]}
+    result = client.post("/api/v1/assignments/balance", json=request, headers=auth_headers(supervisor)).get_json()
+    assert result["spread_max_min"] is None  # someone has nothing: max/min is undefined, not "Infinity"
+    assert sorted(result["loads"].values()) == [0.0, 0.0, 3.0]

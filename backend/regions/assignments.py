@@ -6,6 +6,7 @@ exclusion constraint guarantees one lead at a time whatever happens.
 """
 from __future__ import annotations
 
+import math
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ class BalanceResult:
     loads: dict[str, float]
     cells: dict[str, list[str]]
     spread_max_mean: float
-    spread_max_min: float
+    spread_max_min: float | None
     contiguous: bool
     applied: bool
     changes: int
@@ -222,7 +223,8 @@ def balance_region(actor: Actor, *, region_code: str, inspector_ids: list[uuid.U
         loads={inspectors[uuid.UUID(i)].username: load for i, load in proposal.loads.items()},
         cells={name: sorted(codes_) for name, codes_ in by_inspector.items()},
         spread_max_mean=proposal.spread_max_mean,
-        spread_max_min=proposal.spread_max_min,
+        # max/min is infinite when someone gets no work: JSON has no infinity, so null
+        spread_max_min=None if math.isinf(proposal.spread_max_min) else proposal.spread_max_min,
         contiguous=proposal.contiguous,
         applied=apply,
         changes=changes,
