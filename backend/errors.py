@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask import Flask, Response, json, request
 from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from backend.common.domain_errors import DomainError, TooManyRequests
@@ -149,6 +150,11 @@ def register_error_handlers(app: Flask) -> None:
         # A race the service could not see coming (e.g. two inserts of one unique key).
         log.warning("integrity error: %s", error.orig)
         return problem(409, "conflict", "The request conflicts with data stored meanwhile; retry.")
+
+    @app.errorhandler(StaleDataError)
+    def _changed_meanwhile(error):
+        # Another request changed the row between our read and our write (optimistic locking).
+        return problem(412, "precondition_failed", "Someone else changed this meanwhile; reload and try again.")
 
     @app.errorhandler(sa_exc.DataError)
     def _bad_value(error):

@@ -161,3 +161,18 @@ def test_retiring_a_cell_releases_its_facilities(client, supervisor, auth_header
 def test_unknown_fields_are_rejected(client, supervisor, auth_headers):
     body = assert_problem(create(client, auth_headers(supervisor), cell_id="x"), 422)
     assert body["errors"] == {"cell_id": ["Unknown field."]}
+
+
+def test_write_racing_another_is_412_not_500(client, supervisor, auth_headers, make_facility):
+    from sqlalchemy import text
+
+    from backend.extensions import db
+
+    facility = make_facility()
+    headers = auth_headers(supervisor)
+    url = f"/api/v1/facilities/{facility.id}"
+    etag = client.get(url, headers=headers).headers["ETag"]
+    # another writer bumps the row's version after our read (same session, so the ETag check still passes)
+    db.session.execute(text("UPDATE facilities SET version = version + 1 WHERE id = :id"), {"id": facility.id})
+    response = client.patch(url, json={"name": "并发"}, headers={**headers, "If-Match": etag})
+    assert_problem(response, 412, "precondition_failed")

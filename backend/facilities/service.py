@@ -126,9 +126,10 @@ def refresh_facility_cells(_sender, cell_ids: list[uuid.UUID], **_):
         .order_by(Cell.code).limit(1).scalar_subquery()
     )
     db.session.execute(
-        update(Facility).where(or_(Facility.cell_id.in_(cell_ids), in_changed))
+        update(Facility)
+        .where(or_(Facility.cell_id.in_(cell_ids), in_changed), Facility.cell_id.is_distinct_from(new_cell))
         .values(cell_id=new_cell, version=Facility.version + 1),
-        execution_options={"synchronize_session": False},
+        execution_options={"synchronize_session": "fetch"},  # facilities already loaded see their new cell
     )
 
 
