@@ -4,9 +4,9 @@ from marshmallow import fields, validate
 from backend.auth.models import ROLES
 from backend.auth.passwords import MIN_PASSWORD_LENGTH
 from backend.common.blueprint import QueryArgsSchema
+from backend.regions.schemas import REGION_CODE
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9._-]{3,64}$", error="3-64 letters, digits, '.', '_' or '-'.")
-REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A GB/T 2260 code of 6, 9 or 12 digits.")
 PASSWORD = validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
 
 

@@ -6,8 +6,7 @@ from backend.common.features import feature_collection_schema
 from backend.common.geo import CRS_CHOICES
 from backend.common.geojson import GeoJSONGeometry
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES
-
-REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A GB/T 2260 code of 6, 9 or 12 digits.")
+from backend.regions.schemas import REGION_CODE
 
 
 class FacilityInputSchema(ma.Schema):

@@ -8,9 +8,9 @@ from backend.common.features import feature_collection_schema
 from backend.common.geo import CRS_CHOICES
 from backend.common.geojson import GeoJSONGeometry
 from backend.regions.assignments import ACTIONS
+from backend.regions.schemas import REGION_CODE
 from grid.crs import area_m2
 
-REGION_CODE = validate.Regexp(r"^\d{6}(\d{3}(\d{3})?)?$", error="A GB/T 2260 code of 6, 9 or 12 digits.")
 POLYGONS = ("Polygon", "MultiPolygon")
 
 
