@@ -74,11 +74,14 @@ class FacilityPropertiesSchema(ma.Schema):
     updated_at = fields.AwareDateTime()
 
 
+_FACILITY_PROPERTIES = FacilityPropertiesSchema()
+
+
 class FacilityFeatureSchema(ma.Schema):
     type = fields.Constant("Feature")
     id = fields.UUID()
     geometry = GeoJSONGeometry(attribute="location", allowed=("Point",))
-    properties = fields.Function(lambda facility: FacilityPropertiesSchema().dump(facility))
+    properties = fields.Function(lambda facility: _FACILITY_PROPERTIES.dump(facility))
 
 
 FacilityCollectionSchema = feature_collection_schema(FacilityFeatureSchema, "FacilityCollection")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from geoalchemy2.shape import to_shape
 from shapely import Point
-from sqlalchemy import Select, case, exists, func, or_, select, update
+from sqlalchemy import Select, case, func, or_, select, union, update
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
@@ -120,14 +120,19 @@ def refresh_facility_cells(_sender, cell_ids: list[uuid.UUID], **_):
     """Re-derive the cell of every facility in or near the changed cells, in one statement."""
     if not cell_ids:
         return
-    in_changed = exists().where(Cell.id.in_(cell_ids), func.ST_Covers(Cell.boundary, Facility.location))
+    # Candidates: facilities filed under a changed cell, and those lying inside one (found
+    # from the cells through the facilities' GiST index, never by scanning facilities).
+    candidates = union(
+        select(Facility.id).where(Facility.cell_id.in_(cell_ids)),
+        select(Facility.id).join(Cell, func.ST_Covers(Cell.boundary, Facility.location)).where(Cell.id.in_(cell_ids)),
+    )
     new_cell = (
         select(Cell.id).where(Cell.status == "active", func.ST_Covers(Cell.boundary, Facility.location))
         .order_by(Cell.code).limit(1).scalar_subquery()
     )
     db.session.execute(
         update(Facility)
-        .where(or_(Facility.cell_id.in_(cell_ids), in_changed), Facility.cell_id.is_distinct_from(new_cell))
+        .where(Facility.id.in_(candidates), Facility.cell_id.is_distinct_from(new_cell))
         .values(cell_id=new_cell, version=Facility.version + 1),
         execution_options={"synchronize_session": "fetch"},  # facilities already loaded see their new cell
     )

@@ -16,7 +16,7 @@ from geoalchemy2.shape import to_shape
 from shapely import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, func, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
@@ -113,8 +113,8 @@ def locate_cell(point: Point, *options) -> Cell | None:
 
 
 def locate(actor: Actor, point: Point) -> Cell:
-    """The cell at a point with its staff and their accounts loaded (two queries in all)."""
-    cell = locate_cell(point, selectinload(Cell.assignments).joinedload(Assignment.inspector))
+    """The cell at a point with its staff and their accounts, in one query."""
+    cell = locate_cell(point, joinedload(Cell.assignments).joinedload(Assignment.inspector))
     if cell is None or not (actor.covers_region(cell.region_code) or actor.role == "admin"):
         raise NotFound("No active cell covers this point.", code="no_cell_here")
     return cell

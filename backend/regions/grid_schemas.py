@@ -31,11 +31,14 @@ class CellPropertiesSchema(ma.Schema):
     staff = fields.List(fields.Nested(StaffSchema), metadata={"description": "Current lead and members"})
 
 
+_CELL_PROPERTIES = CellPropertiesSchema()
+
+
 class CellFeatureSchema(ma.Schema):
     type = fields.Constant("Feature")
     id = fields.UUID()
     geometry = GeoJSONGeometry(attribute="boundary", allowed=POLYGONS)
-    properties = fields.Function(lambda cell: CellPropertiesSchema().dump(cell))
+    properties = fields.Function(lambda cell: _CELL_PROPERTIES.dump(cell))
 
 
 CellCollectionSchema = feature_collection_schema(CellFeatureSchema, "CellCollection")
