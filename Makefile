@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv spec lint clean-venv
+.PHONY: run test venv spec lint bench clean-venv
 
 run: $(STAMP)  ## Serve the API with demo data on http://127.0.0.1:$${PORT:-8000}
 	scripts/serve
@@ -27,4 +27,7 @@ clean-venv:
 	rm -rf $(VENV)
 
 lint: $(STAMP)  ## Static checks (ruff)
-	$(BIN)/ruff check backend grid seeds tests scripts wsgi.py
+	$(BIN)/ruff check backend grid seeds tests scripts bench wsgi.py
+
+bench: $(STAMP)  ## Benchmarks (not part of make test): locate throughput vs a bare endpoint, recompute time
+	$(BIN)/python bench/run.py

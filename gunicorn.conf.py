@@ -8,6 +8,9 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
+# Each worker gets its own listening socket and the kernel spreads connections over them;
+# otherwise one worker can take every long-lived connection (seen in the benchmark).
+reuse_port = True
 accesslog = "-"
 errorlog = "-"
 # Headers forwarded by a reverse proxy are trusted only from these addresses.

@@ -7,7 +7,8 @@ longer than everything being measured. What the services would have derived is d
 here in one statement each, with the same rules (a facility's cell is the active cell
 that covers it, lowest code on a shared edge; its region is that cell's region).
 
-Needs the regions loaded first (`seeds.load_regions()`); flushes, never commits.
+Needs the regions loaded first (`seeds.load_regions()`); writes in the caller's transaction,
+never commits.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import math
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import shapely
@@ -63,18 +65,18 @@ def load_synthetic(cells: int = 10_000, facilities: int = 100_000, seed: int = 7
     counties = _county_shapes()
     if not counties:
         raise RuntimeError(f"No county of {CITY_CODE} has a boundary; run seeds.load_regions() first.")
-    empty = {code: shape for code, shape in counties.items() if not _has_active_cells(code)}
-    side_m, generated = _side_for(empty, cells) if empty else (0, {})
-    cells_written = _insert_cells(generated, side_m)
-    cells_s = time.perf_counter() - started
+    with _no_statement_timeout():
+        empty = {code: shape for code, shape in counties.items() if not _has_active_cells(code)}
+        side_m, generated = _side_for(empty, cells) if empty else (0, {})
+        cells_written = _insert_cells(generated, side_m)
+        _analyze("cells")  # placing facilities below must see 10k cells, not the empty table it knew
+        cells_s = time.perf_counter() - started
 
-    rng = np.random.default_rng(seed)
-    facilities_written = _insert_facilities(counties, facilities, rng)
-    placed = _place_facilities()
-    facilities_s = time.perf_counter() - started - cells_s
-
-    db.session.flush()
-    _analyze()
+        rng = np.random.default_rng(seed)
+        facilities_written = _insert_facilities(counties, facilities, rng)
+        placed = _place_facilities()
+        _analyze("facilities")
+        facilities_s = time.perf_counter() - started - cells_s
     return {
         "cells": cells_written, "side_m": side_m, "counties_cut": len(generated),
         "facilities": facilities_written, "facilities_placed": placed,
@@ -204,13 +206,13 @@ def _insert_facilities(counties: dict[str, BaseGeometry], total: int, rng: np.ra
         return 0
     columns = ("id, name, kind, address, location, region_code, risk_level, status, sales_area, "
                "created_at, updated_at, version")
+    # Built before COPY starts: the rows need a query, and the connection is busy during COPY.
+    rows = list(_facility_rows(counties, total, rng))
     connection = db.session.connection().connection.driver_connection  # same transaction
-    written = 0
     with connection.cursor() as cursor, cursor.copy(f"COPY facilities ({columns}) FROM STDIN") as copy:
-        for row in _facility_rows(counties, total, rng):
+        for row in rows:
             copy.write_row(row)
-            written += 1
-    return written
+    return len(rows)
 
 
 def _place_facilities() -> int:
@@ -231,7 +233,16 @@ def _place_facilities() -> int:
     return result.rowcount
 
 
-def _analyze() -> None:
-    """Fresh statistics, so the planner sees 10k cells rather than the empty table it knew."""
-    for table in ("cells", "facilities"):
-        db.session.execute(text(f"ANALYZE {table}"))
+def _analyze(table: str) -> None:
+    """Fresh planner statistics (ANALYZE counts this transaction's own new rows)."""
+    db.session.execute(text(f"ANALYZE {table}"))
+
+
+@contextmanager
+def _no_statement_timeout() -> Iterator[None]:
+    """Bulk statements run longer than the request-sized STATEMENT_TIMEOUT_MS; lift it for
+    them only, then restore it for the rest of the caller's transaction."""
+    previous = db.session.scalar(text("SHOW statement_timeout"))
+    db.session.execute(text("SET LOCAL statement_timeout = 0"))
+    yield  # after an error the transaction is aborted and its rollback drops the SET LOCAL
+    db.session.execute(text("SELECT set_config('statement_timeout', :value, true)"), {"value": previous})
