@@ -12,7 +12,7 @@ from flask import Flask, request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
 from backend.auth.actor import Actor
-from backend.auth.service import actor_for, load_active_user
+from backend.auth.service import load_actor
 from backend.errors import problem
 from backend.extensions import jwt
 
@@ -34,7 +34,7 @@ def _is_public(view_func, method: str) -> bool:
 
 
 def current_actor() -> Actor:
-    return actor_for(current_user)
+    return current_user
 
 
 def current_family_id() -> str | None:
@@ -66,7 +66,7 @@ def _load_user(_header, claims):
         family_id = uuid.UUID(claims["fam"])
     except (KeyError, ValueError, TypeError):
         return None
-    return load_active_user(user_id, family_id)
+    return load_actor(user_id, family_id)
 
 
 @jwt.user_lookup_error_loader

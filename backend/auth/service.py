@@ -97,11 +97,13 @@ def logout(actor: Actor, family_id) -> None:
         audit.record(actor, "auth.logout", "token_family", family.id, region_code=actor.region_code)
 
 
-def load_active_user(user_id, family_id) -> User | None:
-    """The user behind an access token, if the user is active and the session not revoked.
+def load_actor(user_id, family_id) -> Actor | None:
+    """Who is behind an access token, if the user is active and the session not revoked.
 
-    One query: this runs on every authenticated request."""
-    return db.session.scalar(
-        select(User).join(TokenFamily, TokenFamily.user_id == User.id)
+    One light query (four columns, no ORM entity): this runs on every authenticated request."""
+    row = db.session.execute(
+        select(User.id, User.username, User.role, User.region_code)
+        .join(TokenFamily, TokenFamily.user_id == User.id)
         .where(User.id == user_id, User.is_active, TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
-    )
+    ).first()
+    return Actor(*row) if row else None
