@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from geoalchemy2.shape import from_shape
+from marshmallow import fields, validate
 from shapely import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -10,6 +11,12 @@ from backend.common.domain_errors import RuleViolation
 from grid.crs import gcj02_to_wgs84
 
 CRS_CHOICES = ("wgs84", "gcj02")
+
+
+def crs_field() -> fields.String:
+    """The `crs` of client coordinates: WGS-84 (GPS), or GCJ-02 from Amap/Tencent map SDKs."""
+    return fields.String(load_default="wgs84", validate=validate.OneOf(CRS_CHOICES),
+                         metadata={"description": "wgs84 (GPS), or gcj02 as Amap/Tencent phones report"})
 
 
 def to_wgs84_point(lon: float, lat: float, crs: str = "wgs84") -> Point:

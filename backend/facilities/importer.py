@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 
 from backend.auth.actor import Actor
 from backend.common.domain_errors import DomainError, Forbidden, RuleViolation
-from backend.common.geo import CRS_CHOICES
+from backend.common.geo import crs_field
 from backend.extensions import db
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES, Facility
 from backend.facilities.service import WRITERS, create_facility, snapshot, update_facility
@@ -41,7 +41,7 @@ class CsvRowSchema(Schema):
     address = fields.String(validate=validate.Length(max=300))
     lon = fields.Float(validate=validate.Range(-180, 180))
     lat = fields.Float(validate=validate.Range(-90, 90))
-    crs = fields.String(load_default="wgs84", validate=validate.OneOf(CRS_CHOICES))
+    crs = crs_field()
     risk_level = fields.String(load_default="B", validate=validate.OneOf(RISK_LEVELS))
     status = fields.String(load_default="active", validate=validate.OneOf(STATUSES))
     operator_name = fields.String(validate=validate.Length(max=100))

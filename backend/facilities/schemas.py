@@ -3,7 +3,7 @@ from marshmallow import ValidationError, fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.features import feature_collection_schema
-from backend.common.geo import CRS_CHOICES
+from backend.common.geo import crs_field
 from backend.common.geojson import GeoJSONGeometry
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES
 from backend.regions.schemas import REGION_CODE
@@ -22,8 +22,7 @@ class FacilityInputSchema(ma.Schema):
     address = fields.String(validate=validate.Length(max=300))
     location = GeoJSONGeometry(allowed=("Point",), allow_none=True,
                                metadata={"description": "GeoJSON Point; a stall may omit it (it stands in its market)"})
-    crs = fields.String(load_default="wgs84", validate=validate.OneOf(CRS_CHOICES),
-                        metadata={"description": "Coordinates of `location`: wgs84, or gcj02 from Amap/Tencent"})
+    crs = crs_field()
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS), metadata={"description": "A lowest … D highest"})
     credit_grade = fields.String(allow_none=True, validate=validate.Length(max=8))
     status = fields.String(validate=validate.OneOf(STATUSES))
@@ -97,7 +96,7 @@ class FacilityQueryArgsSchema(QueryArgsSchema):
     near = fields.String(metadata={"description": "lon,lat — facilities within radius_m, nearest first"},
                          validate=validate.Regexp(r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", error="Give near as lon,lat."))
     radius_m = fields.Integer(load_default=1000, validate=validate.Range(1, 50_000))
-    crs = fields.String(load_default="wgs84", validate=validate.OneOf(CRS_CHOICES))
+    crs = crs_field()
 
 
 class ImportReportSchema(ma.Schema):

@@ -5,7 +5,7 @@ from shapely.geometry import mapping
 
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.features import feature_collection_schema
-from backend.common.geo import CRS_CHOICES
+from backend.common.geo import crs_field
 from backend.common.geojson import GeoJSONGeometry
 from backend.regions.assignments import ACTIONS
 from backend.regions.schemas import REGION_CODE
@@ -112,7 +112,7 @@ class RetireSchema(ma.Schema):
 class LocateArgsSchema(QueryArgsSchema):
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    crs = fields.String(load_default="wgs84", validate=validate.OneOf(CRS_CHOICES))
+    crs = crs_field()
 
 
 class AssignmentSchema(ma.Schema):
