@@ -36,6 +36,7 @@ def _import_models() -> None:
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
     from backend.facilities import models as _facilities  # noqa: F401
+    from backend.inspections import models as _inspections  # noqa: F401
     from backend.regions import models as _regions  # noqa: F401
 
 
@@ -87,11 +88,12 @@ def _register_api(app: Flask) -> None:
     from backend.auth.api import auth_blp, users_blp
     from backend.extensions import api
     from backend.facilities.api import blp as facilities_blp
+    from backend.inspections.api import blp as checklists_blp
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
 
     api.register_blueprint(health.blp)
-    for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, audit_blp):
+    for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

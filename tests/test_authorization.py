@@ -67,6 +67,13 @@ MATRIX = [
     # without If-Match every caller gets 428, before anything is looked up (so nothing leaks)
     ("PATCH", "/api/v1/facilities/{facility}", lambda ctx: {"name": "新名"}, {}, 428),
     ("GET", "/api/v1/facilities/{facility}/stalls", None, {"inspector": 404, "enterprise": 404}, 200),
+    # checklist templates: city-wide standards, drafted by admins, read by staff
+    ("GET", "/api/v1/checklists", None, {"enterprise": 403}, 200),
+    ("POST", "/api/v1/checklists", lambda ctx: {"code": "routine-x", "title_zh": "x", "title_en": "x",
+                                                "facility_kinds": ["farm"], "items": []}, {"admin": 201}, 403),
+    ("GET", "/api/v1/checklists/{template}", None, {"enterprise": 403}, 200),
+    ("PATCH", "/api/v1/checklists/{template}", lambda ctx: {"threshold": 3}, {}, 428),
+    ("POST", "/api/v1/checklists/{template}/publish", None, {"admin": 409, "enterprise": 403}, 403),
 ]
 
 
@@ -75,6 +82,7 @@ MATRIX = [
 def test_access(client, make_user, auth_headers, make_cell, make_facility, role, method, path, body, expected,
                 default):
     inspector, cell, facility = make_user("inspector"), make_cell(), make_facility()
+    template = _published_template()
     ctx = {"inspector": str(inspector.id), "cell": str(cell.id)}
     headers, user_id = {}, "00000000-0000-0000-0000-000000000000"
     if role != "anonymous":
@@ -85,10 +93,20 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
         kwargs = {"data": body.encode(), "content_type": "text/csv"}
     elif body is not None:
         kwargs = {"json": body(ctx)}
-    url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id)
+    url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
+
+
+def _published_template():
+    from backend.auth.actor import Actor
+    from backend.inspections import templates
+
+    template = templates.create_draft(Actor.system(), code="routine-matrix", title_zh="t", title_en="t",
+                                      facility_kinds=["farm"],
+                                      items=[{"code": "A", "text_zh": "a", "text_en": "a", "key_item": True}])
+    return templates.publish(Actor.system(), template)
 
 
 def _shape(path: str) -> str:

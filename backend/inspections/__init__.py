@@ -1,0 +1,1 @@
+"""Field checks: checklist templates (so far); plans, tasks, checks and rectification follow."""

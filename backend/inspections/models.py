@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.common.clock import now
+from backend.extensions import db
+
+
+class ChecklistTemplate(db.Model):
+    """A versioned checklist (日常监督检查要点表). A published version is immutable: checks
+    name the code and version they used, so their outcome can always be recomputed."""
+
+    __tablename__ = "checklist_templates"
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
+        CheckConstraint("threshold > 0", name="threshold_positive"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    facility_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(24)))
+    # General-item failures from which the outcome is non-compliant (基本符合 below it).
+    threshold: Mapped[int] = mapped_column(Integer, default=8)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="template", order_by="ChecklistItem.position", cascade="all, delete-orphan")
+
+
+class ChecklistItem(db.Model):
+    __tablename__ = "checklist_items"
+    __table_args__ = (UniqueConstraint("template_id", "code"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_templates.id", ondelete="CASCADE"),
+                                                   index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(20))
+    text_zh: Mapped[str] = mapped_column(String(500))
+    text_en: Mapped[str] = mapped_column(String(500))
+    # 重点项: any failed key item makes the outcome non-compliant.
+    key_item: Mapped[bool] = mapped_column(default=False)
+
+    template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
