@@ -74,6 +74,11 @@ MATRIX = [
     ("GET", "/api/v1/checklists/{template}", None, {"enterprise": 403}, 200),
     ("PATCH", "/api/v1/checklists/{template}", lambda ctx: {"threshold": 3}, {}, 428),
     ("POST", "/api/v1/checklists/{template}/publish", None, {"admin": 409, "enterprise": 403}, 403),
+    # plans and tasks
+    ("POST", "/api/v1/inspection-plans", lambda ctx: {"region_code": "130502", "year": 2031},
+     {"admin": 201, "supervisor": 201}, 403),
+    ("GET", "/api/v1/tasks", None, {"lab": 403, "enterprise": 403}, 200),
+    ("GET", "/api/v1/tasks/{task}", None, {"lab": 403, "enterprise": 403, "inspector": 404}, 200),
 ]
 
 
@@ -82,7 +87,7 @@ MATRIX = [
 def test_access(client, make_user, auth_headers, make_cell, make_facility, role, method, path, body, expected,
                 default):
     inspector, cell, facility = make_user("inspector"), make_cell(), make_facility()
-    template = _published_template()
+    template, task = _published_template(), _task(facility)
     ctx = {"inspector": str(inspector.id), "cell": str(cell.id)}
     headers, user_id = {}, "00000000-0000-0000-0000-000000000000"
     if role != "anonymous":
@@ -93,7 +98,8 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
         kwargs = {"data": body.encode(), "content_type": "text/csv"}
     elif body is not None:
         kwargs = {"json": body(ctx)}
-    url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id)
+    url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
+                      task=task.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
@@ -107,6 +113,17 @@ def _published_template():
                                       facility_kinds=["farm"],
                                       items=[{"code": "A", "text_zh": "a", "text_en": "a", "key_item": True}])
     return templates.publish(Actor.system(), template)
+
+
+def _task(facility):
+    from backend.extensions import db
+    from backend.inspections.models import InspectionTask
+
+    task = InspectionTask(kind="routine", facility_id=facility.id, region_code=facility.region_code,
+                          due_at=facility.created_at)
+    db.session.add(task)
+    db.session.flush()
+    return task
 
 
 def _shape(path: str) -> str:

@@ -1,1 +1,2 @@
-"""Field checks: checklist templates (so far); plans, tasks, checks and rectification follow."""
+"""Field checks: checklist templates, plans and tasks (so far); checks, attachments,
+rectification and sync follow."""

@@ -5,16 +5,21 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
+from backend.common.geo import to_wgs84_point
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.extensions import db
-from backend.inspections import templates
+from backend.inspections import tasks, templates
 from backend.inspections.schemas import (
     ChecklistDraftUpdateSchema,
     ChecklistQueryArgsSchema,
     ChecklistTemplateSchema,
+    PlanCreateSchema,
+    PlanSchema,
+    TaskQueryArgsSchema,
+    TaskSchema,
 )
 
-blp = Blueprint("checklists", __name__, description="Checklist templates for field checks.")
+blp = Blueprint("inspections", __name__, description="Checklist templates, inspection plans and tasks.")
 
 
 @blp.route("/checklists")
@@ -68,3 +73,37 @@ class ChecklistPublication(MethodView):
         template = templates.publish(actor, templates.get_template(actor, template_id))
         db.session.commit()
         return template
+
+
+@blp.route("/inspection-plans")
+class Plans(MethodView):
+    @blp.arguments(PlanCreateSchema)
+    @blp.response(201, PlanSchema)
+    @blp.alt_response(409, description="The region already has a plan for that year")
+    def post(self, data):
+        """Plan a region's routine inspections for a year: tasks for every active facility."""
+        plan = tasks.create_plan(current_actor(), **data)
+        db.session.commit()
+        return plan
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @blp.arguments(TaskQueryArgsSchema, location="query")
+    @blp.response(200, TaskSchema(many=True))
+    @blp.paginate(SelectPage, **PAGE_DEFAULTS)
+    def get(self, args):
+        """Tasks: `assignee=me` for a phone, filters by status, kind, due window, overdue; `near=lon,lat`."""
+        near, crs = args.pop("near", None), args.pop("crs")
+        if near:
+            args["near"] = to_wgs84_point(*(float(part) for part in near.split(",")), crs)
+        return tasks.tasks_query(current_actor(), **args)
+
+
+@blp.route("/tasks/<uuid:task_id>")
+class TaskById(MethodView):
+    @blp.etag
+    @blp.response(200, TaskSchema)
+    def get(self, task_id):
+        """One task."""
+        return tasks.get_task(current_actor(), task_id)

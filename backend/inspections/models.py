@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint, Uuid
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.common.clock import now
@@ -58,3 +58,58 @@ class ChecklistItem(db.Model):
     key_item: Mapped[bool] = mapped_column(default=False)
 
     template: Mapped[ChecklistTemplate] = relationship(back_populates="items")
+
+
+TASK_KINDS = ("routine", "follow_up", "sampling", "recall_verification", "complaint")
+TASK_STATUSES = ("open", "in_progress", "done", "cancelled")
+
+
+class InspectionPlan(db.Model):
+    """A region's routine inspections for a year: visits per risk level → tasks."""
+
+    __tablename__ = "inspection_plans"
+    __table_args__ = (UniqueConstraint("region_code", "year"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    visits_per_level: Mapped[dict] = mapped_column(JSONB)
+    tasks_created: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class InspectionTask(db.Model):
+    """Work for an inspector at a facility, due at a time. Overdue is computed, not stored."""
+
+    __tablename__ = "inspection_tasks"
+    __table_args__ = (
+        CheckConstraint("kind IN ('routine', 'follow_up', 'sampling', 'recall_verification', 'complaint')",
+                        name="kind"),
+        CheckConstraint("status IN ('open', 'in_progress', 'done', 'cancelled')", name="status"),
+        UniqueConstraint("plan_id", "facility_id", "sequence"),
+        Index("ix_inspection_tasks_assignee_status", "assignee_id", "status", "due_at"),
+        Index("ix_inspection_tasks_cell_status", "cell_id", "status"),
+        Index("ix_inspection_tasks_region_due", "region_code", "due_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), index=True)
+    cell_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cells.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection_plans.id"))
+    sequence: Mapped[int] = mapped_column(Integer, default=1)  # the n-th visit of the plan's year
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    def is_overdue(self, at: datetime) -> bool:
+        return self.status in ("open", "in_progress") and self.due_at < at

@@ -1,0 +1,133 @@
+"""Inspection plans and tasks (DESIGN.md §5).
+
+A plan for a region and year turns the minimum visits per risk level (风险分级管理办法)
+into routine tasks, spread over the year and staggered between facilities so the work
+does not pile up on one day, each assigned to the lead of the facility's cell. Open
+tasks that nobody has started follow their cell's new lead; started ones stay.
+"""
+from __future__ import annotations
+
+import uuid
+import zlib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, func, select, update
+
+from backend.audit import service as audit
+from backend.auth.actor import Actor
+from backend.common import clock
+from backend.common.domain_errors import Conflict, Forbidden, NotFound
+from backend.extensions import db
+from backend.facilities.models import Facility
+from backend.inspections.models import InspectionPlan, InspectionTask
+from backend.regions.cells import require_manager_of
+from backend.regions.codes import scope_prefix
+from backend.regions.models import Assignment
+from backend.regions.service import require_region
+from backend.regions.signals import lead_changed
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def due_dates(year: int, visits: int, facility_id: uuid.UUID) -> list[datetime]:
+    """`visits` due dates spread evenly over the year (Asia/Shanghai), each at the end of
+    its period, shifted by a per-facility offset so facilities do not all fall due together."""
+    start = datetime(year, 1, 1, tzinfo=LOCAL)
+    length = datetime(year + 1, 1, 1, tzinfo=LOCAL) - start
+    period = length / visits
+    offset_days = zlib.crc32(facility_id.bytes) % max(int(period.days * 0.5), 1)  # up to half a period earlier
+    return [start + period * (k + 1) - timedelta(days=offset_days, seconds=1) for k in range(visits)]
+
+
+def _current_leads(cell_ids: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    rows = db.session.execute(select(Assignment.cell_id, Assignment.inspector_id).where(
+        Assignment.cell_id.in_(cell_ids), Assignment.role == "lead", Assignment.valid_to.is_(None)))
+    return dict(rows.all())
+
+
+def create_plan(actor: Actor, *, region_code: str, year: int,
+                visits_per_level: dict[str, int] | None = None) -> InspectionPlan:
+    """One plan per region and year: a task per required visit of every active facility."""
+    require_manager_of(actor, region_code)
+    require_region(region_code)
+    visits = visits_per_level or current_app.config["VISITS_PER_YEAR"]
+    if db.session.scalar(select(InspectionPlan.id).where(InspectionPlan.region_code == region_code,
+                                                         InspectionPlan.year == year)):
+        raise Conflict(f"Region {region_code} already has a plan for {year}.", code="plan_exists")
+    plan = InspectionPlan(region_code=region_code, year=year, visits_per_level=visits, created_by=actor.id)
+    db.session.add(plan)
+    db.session.flush()
+    facilities = db.session.execute(select(Facility.id, Facility.cell_id, Facility.region_code, Facility.risk_level)
+                                    .where(Facility.region_code.startswith(scope_prefix(region_code)),
+                                           Facility.status == "active")).all()
+    leads = _current_leads({row.cell_id for row in facilities if row.cell_id})
+    tasks = [
+        InspectionTask(kind="routine", facility_id=row.id, cell_id=row.cell_id, region_code=row.region_code,
+                       assignee_id=leads.get(row.cell_id), plan_id=plan.id, sequence=sequence, due_at=due)
+        for row in facilities
+        for sequence, due in enumerate(due_dates(year, visits[row.risk_level], row.id), start=1)
+        if visits[row.risk_level] > 0
+    ]
+    db.session.add_all(tasks)
+    plan.tasks_created = len(tasks)
+    db.session.flush()
+    audit.record(actor, "plan.create", "inspection_plan", plan.id,
+                 after={"region_code": region_code, "year": year, "tasks": len(tasks)}, region_code=region_code)
+    return plan
+
+
+def visible_tasks(actor: Actor, query: Select) -> Select:
+    """Inspectors see the tasks assigned to them; supervisors and admins those of their region."""
+    if actor.role == "inspector":
+        return query.where(InspectionTask.assignee_id == actor.id)
+    if actor.role in ("admin", "supervisor") or actor.is_system:
+        return query if actor.role == "admin" else query.where(
+            InspectionTask.region_code.startswith(scope_prefix(actor.region_code)))
+    raise Forbidden("Inspection tasks are for inspectors and supervisors.")
+
+
+def tasks_query(actor: Actor, *, assignee: str | None = None, status: str | None = None, kind: str | None = None,
+                due_after: datetime | None = None, due_before: datetime | None = None,
+                overdue: bool | None = None, near=None) -> Select:
+    """Tasks in scope; `assignee=me` for the phone's list; `near` orders by distance."""
+    query = visible_tasks(actor, select(InspectionTask))
+    if assignee == "me":
+        query = query.where(InspectionTask.assignee_id == actor.id)
+    elif assignee:
+        query = query.where(InspectionTask.assignee_id == uuid.UUID(assignee))
+    for column, value in ((InspectionTask.status, status), (InspectionTask.kind, kind)):
+        if value:
+            query = query.where(column == value)
+    if due_after:
+        query = query.where(InspectionTask.due_at >= due_after)
+    if due_before:
+        query = query.where(InspectionTask.due_at < due_before)
+    if overdue is not None:
+        late = InspectionTask.status.in_(("open", "in_progress")) & (InspectionTask.due_at < clock.now())
+        query = query.where(late if overdue else ~late)
+    if near is None:
+        return query.order_by(InspectionTask.due_at, InspectionTask.id)
+    centre = func.ST_GeogFromText(near.wkt)
+    return query.join(Facility, Facility.id == InspectionTask.facility_id).order_by(
+        func.ST_Distance(func.geography(Facility.location), centre), InspectionTask.id)
+
+
+def get_task(actor: Actor, task_id: uuid.UUID) -> InspectionTask:
+    task = db.session.scalar(visible_tasks(actor, select(InspectionTask).where(InspectionTask.id == task_id)))
+    if task is None:
+        raise NotFound("No such task.")
+    return task
+
+
+@lead_changed.connect
+def follow_new_lead(_sender, cell_id: uuid.UUID, new_lead_id: uuid.UUID | None, **_):
+    """Open tasks nobody has started move to the cell's new lead (DESIGN.md §3)."""
+    db.session.execute(
+        update(InspectionTask)
+        .where(InspectionTask.cell_id == cell_id, InspectionTask.status == "open",
+               InspectionTask.started_at.is_(None))
+        .values(assignee_id=new_lead_id, row_version=InspectionTask.row_version + 1),
+        execution_options={"synchronize_session": "fetch"},
+    )
