@@ -59,4 +59,18 @@ def load_demo(password: str) -> dict:
     from seeds.grid_demo import load_grid
 
     summary = {"regions": load_regions(), "users_created": load_users(password)}
-    return {**summary, **load_grid(), "checklists_published": load_checklists()}
+    return {**summary, **load_grid(), "checklists_published": load_checklists(), "plan_tasks": load_plan()}
+
+
+def load_plan() -> int:
+    """This year's inspection plan for the demo county, so inspectors' phones have tasks."""
+    from backend.common import clock
+    from backend.inspections import tasks
+    from backend.inspections.models import InspectionPlan
+    from seeds.grid_demo import DEMO_COUNTY
+
+    year = clock.now().year
+    if db.session.scalar(select(InspectionPlan.id).where(InspectionPlan.region_code == DEMO_COUNTY,
+                                                         InspectionPlan.year == year)):
+        return 0
+    return tasks.create_plan(Actor.system(), region_code=DEMO_COUNTY, year=year).tasks_created
