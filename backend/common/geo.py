@@ -13,6 +13,18 @@ from grid.crs import gcj02_to_wgs84
 CRS_CHOICES = ("wgs84", "gcj02")
 
 
+class LonLat(fields.String):
+    """A "lon,lat" query parameter, loaded as a (lon, lat) tuple of floats."""
+
+    PATTERN = validate.Regexp(r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", error="Give lon,lat (longitude first).")
+
+    def _deserialize(self, value, attr, data, **kwargs) -> tuple[float, float]:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        self.PATTERN(text)
+        lon, lat = (float(part) for part in text.split(","))
+        return lon, lat
+
+
 def crs_field() -> fields.String:
     """The `crs` of client coordinates: WGS-84 (GPS), or GCJ-02 from Amap/Tencent map SDKs."""
     return fields.String(load_default="wgs84", validate=validate.OneOf(CRS_CHOICES),

@@ -27,8 +27,7 @@ blp = Blueprint("facilities", __name__, description="Food businesses under super
 def _filters(args: dict) -> dict:
     near, radius, crs = args.pop("near", None), args.pop("radius_m"), args.pop("crs")
     if near:
-        lon, lat = (float(part) for part in near.split(","))
-        args["near"] = service.Near(lon, lat, radius, crs)
+        args["near"] = service.Near(*near, radius, crs)
     return args
 
 

@@ -3,7 +3,7 @@ from marshmallow import ValidationError, fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.features import feature_collection_schema
-from backend.common.geo import crs_field
+from backend.common.geo import LonLat, crs_field
 from backend.common.geojson import GeoJSONGeometry
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES
 from backend.regions.schemas import REGION_CODE
@@ -93,8 +93,7 @@ class FacilityQueryArgsSchema(QueryArgsSchema):
     risk_level = fields.String(validate=validate.OneOf(RISK_LEVELS))
     status = fields.String(validate=validate.OneOf(STATUSES))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Name part, USCC or licence"})
-    near = fields.String(metadata={"description": "lon,lat — facilities within radius_m, nearest first"},
-                         validate=validate.Regexp(r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", error="Give near as lon,lat."))
+    near = LonLat(metadata={"description": "lon,lat — facilities within radius_m, nearest first"})
     radius_m = fields.Integer(load_default=1000, validate=validate.Range(1, 50_000))
     crs = crs_field()
 

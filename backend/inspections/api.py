@@ -96,7 +96,7 @@ class Tasks(MethodView):
         """Tasks: `assignee=me` for a phone, filters by status, kind, due window, overdue; `near=lon,lat`."""
         near, crs = args.pop("near", None), args.pop("crs")
         if near:
-            args["near"] = to_wgs84_point(*(float(part) for part in near.split(",")), crs)
+            args["near"] = to_wgs84_point(*near, crs)
         return tasks.tasks_query(current_actor(), **args)
 
 

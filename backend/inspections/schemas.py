@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from backend.common import clock
 from backend.common.blueprint import QueryArgsSchema
-from backend.common.geo import crs_field
+from backend.common.geo import LonLat, crs_field
 from backend.facilities.models import KINDS, RISK_LEVELS
 from backend.inspections.models import TASK_KINDS, TASK_STATUSES
 from backend.regions.schemas import REGION_CODE
@@ -94,6 +94,5 @@ class TaskQueryArgsSchema(QueryArgsSchema):
     due_after = fields.AwareDateTime()
     due_before = fields.AwareDateTime()
     overdue = fields.Boolean()
-    near = fields.String(metadata={"description": "lon,lat — nearest facilities first"},
-                         validate=validate.Regexp(r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", error="Give near as lon,lat."))
+    near = LonLat(metadata={"description": "lon,lat — nearest facilities first"})
     crs = crs_field()
