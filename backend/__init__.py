@@ -38,6 +38,7 @@ def _import_models() -> None:
     from backend.facilities import models as _facilities  # noqa: F401
     from backend.inspections import models as _inspections  # noqa: F401
     from backend.regions import models as _regions  # noqa: F401
+    from backend.sync import models as _sync  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -89,11 +90,13 @@ def _register_api(app: Flask) -> None:
     from backend.extensions import api
     from backend.facilities.api import blp as facilities_blp
     from backend.inspections.api import blp as checklists_blp
+    from backend.inspections.checks_api import blp as checks_blp
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
 
     api.register_blueprint(health.blp)
-    for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, audit_blp):
+    for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
+                      audit_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

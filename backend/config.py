@@ -94,6 +94,13 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # Files and field rules
         "MEDIA_ROOT": env.get("MEDIA_ROOT", os.path.abspath("media")),
         "GEOFENCE_M": _int(env, "GEOFENCE_M", 200),
+        # A device clock further than this from the server's is flagged (never refused).
+        "CLOCK_SKEW_S": _int(env, "CLOCK_SKEW_S", 300),
+        # 责令整改: days the business has to rectify before the follow-up check.
+        "RECTIFICATION_DAYS": _int(env, "RECTIFICATION_DAYS", 15),
+        "ATTACHMENT_MAX_BYTES": _int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "CHECK_BATCH_MAX": 100,
+        "SYNC_PAGE_SIZE": _int(env, "SYNC_PAGE_SIZE", 500),
         # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
         "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
         # HTTP

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, St
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.common.changes import ChangeTracked
 from backend.common.clock import now
 from backend.extensions import db
 
@@ -22,7 +23,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
-class Facility(db.Model):
+class Facility(ChangeTracked, db.Model):
     """A food business at a place. Its cell and region follow from its location (DESIGN.md §4)."""
 
     __tablename__ = "facilities"

@@ -23,6 +23,7 @@ from backend.common.geo import to_db, to_wgs84_point
 from backend.extensions import db
 from backend.facilities.identifiers import licence_problem, uscc_problem
 from backend.facilities.models import MARKET_KINDS, Facility
+from backend.facilities.signals import facilities_moved
 from backend.regions.cells import current_cell_ids, locate_cell
 from backend.regions.codes import scope_prefix
 from backend.regions.models import Cell, Region
@@ -130,12 +131,15 @@ def refresh_facility_cells(_sender, cell_ids: list[uuid.UUID], **_):
         select(Cell.id).where(Cell.status == "active", func.ST_Covers(Cell.boundary, Facility.location))
         .order_by(Cell.code).limit(1).scalar_subquery()
     )
-    db.session.execute(
+    moved = db.session.scalars(
         update(Facility)
         .where(Facility.id.in_(candidates), Facility.cell_id.is_distinct_from(new_cell))
-        .values(cell_id=new_cell, version=Facility.version + 1),
+        .values(cell_id=new_cell, version=Facility.version + 1)
+        .returning(Facility.id),
         execution_options={"synchronize_session": "fetch"},  # facilities already loaded see their new cell
-    )
+    ).all()
+    if moved:
+        facilities_moved.send(None, facility_ids=moved)
 
 
 # ---------------------------------------------------------------- writes
@@ -203,10 +207,13 @@ def update_facility(actor: Actor, facility: Facility, changes: dict) -> Facility
     _check_identifiers(changes.get("uscc"), changes.get("licence_no"), facility.id)
     for name, value in changes.items():
         setattr(facility, name, value)
+    old_cell_id = facility.cell_id
     if location is not None:
         _place(facility, to_wgs84_point(location.x, location.y, crs))
         _require_writer(actor, facility.region_code)
     db.session.flush()
+    if facility.cell_id != old_cell_id:
+        facilities_moved.send(None, facility_ids=[facility.id])
     audit.record(actor, "facility.update", "facility", facility.id, before=before, after=snapshot(facility),
                  region_code=facility.region_code)
     return facility

@@ -15,6 +15,7 @@ from backend.inspections.schemas import (
     ChecklistTemplateSchema,
     PlanCreateSchema,
     PlanSchema,
+    TaskCancelSchema,
     TaskQueryArgsSchema,
     TaskSchema,
 )
@@ -107,3 +108,28 @@ class TaskById(MethodView):
     def get(self, task_id):
         """One task."""
         return tasks.get_task(current_actor(), task_id)
+
+
+@blp.route("/tasks/<uuid:task_id>/start")
+class TaskStart(MethodView):
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="The task is done or cancelled")
+    def post(self, task_id):
+        """The assignee starts the task (open → in_progress); it then stays with them if the cell changes hands."""
+        actor = current_actor()
+        task = tasks.start_task(actor, tasks.get_task(actor, task_id))
+        db.session.commit()
+        return task
+
+
+@blp.route("/tasks/<uuid:task_id>/cancel")
+class TaskCancel(MethodView):
+    @blp.arguments(TaskCancelSchema)
+    @blp.response(200, TaskSchema)
+    @blp.alt_response(409, description="The task is already done or cancelled")
+    def post(self, data, task_id):
+        """A supervisor cancels a task that is no longer needed, with a reason."""
+        actor = current_actor()
+        task = tasks.cancel_task(actor, tasks.get_task(actor, task_id), data["reason"])
+        db.session.commit()
+        return task

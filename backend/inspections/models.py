@@ -3,15 +3,29 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.common.changes import ChangeTracked
 from backend.common.clock import now
 from backend.extensions import db
 
 
-class ChecklistTemplate(db.Model):
+class ChecklistTemplate(ChangeTracked, db.Model):
     """A versioned checklist (日常监督检查要点表). A published version is immutable: checks
     name the code and version they used, so their outcome can always be recomputed."""
 
@@ -79,7 +93,7 @@ class InspectionPlan(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
-class InspectionTask(db.Model):
+class InspectionTask(ChangeTracked, db.Model):
     """Work for an inspector at a facility, due at a time. Overdue is computed, not stored."""
 
     __tablename__ = "inspection_tasks"
@@ -113,3 +127,109 @@ class InspectionTask(db.Model):
 
     def is_overdue(self, at: datetime) -> bool:
         return self.status in ("open", "in_progress") and self.due_at < at
+
+
+OUTCOMES = ("compliant", "basically_compliant", "non_compliant")
+# Suspicious field data is stored and flagged for review, never refused (DESIGN.md §5).
+CHECK_FLAGS = ("clock_skew", "no_location", "location_invalid", "low_accuracy", "outside_geofence",
+               "template_kind_mismatch", "task_closed")
+
+
+class Check(db.Model):
+    """A field check (日常监督检查) as the phone recorded it. The id comes from the phone,
+    so uploads can be retried; `body_sha256` tells a replay from a reused id."""
+
+    __tablename__ = "checks"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('compliant', 'basically_compliant', 'non_compliant')", name="outcome"),
+        Index("ix_checks_region_received", "region_code", "received_at"),
+        Index("ix_checks_facility_finished", "facility_id", "finished_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    inspector_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"))
+    task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection_tasks.id"), index=True)
+    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_templates.id"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    cell_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cells.id"))
+    # [{"item": code, "result": "pass" | "fail" | "na", "note": str}], in the template's order.
+    results: Mapped[list[dict]] = mapped_column(JSONB)
+    note: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(24))
+    key_failures: Mapped[int] = mapped_column(Integer)
+    general_failures: Mapped[int] = mapped_column(Integer)
+    # Device clock: when the inspection started and ended, and when the phone sent it.
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    location_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(32)), default=list)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+
+    template: Mapped[ChecklistTemplate] = relationship(lazy="joined", innerjoin=True)
+    rectification_order: Mapped[RectificationOrder | None] = relationship(
+        foreign_keys="RectificationOrder.check_id", back_populates="check", lazy="selectin")
+
+
+RECTIFICATION_STATUSES = ("open", "rectified", "not_rectified")
+
+
+class RectificationOrder(db.Model):
+    """责令整改: issued by a check that was not compliant, closed by its follow-up check."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'rectified', 'not_rectified')", name="status"),
+        Index("ix_rectification_orders_region_status", "region_code", "status", "deadline"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    check_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checks.id"), unique=True)
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    failed_items: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    follow_up_task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection_tasks.id"), unique=True)
+    closing_check_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("checks.id"))
+    issued_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    check: Mapped[Check] = relationship(foreign_keys=[check_id], back_populates="rectification_order")
+
+    def is_overdue(self, at: datetime) -> bool:
+        return self.status == "open" and self.deadline < at
+
+
+ATTACHMENT_OWNERS = ("check",)  # samples, complaints and recall progress join as they are built
+
+
+class Attachment(db.Model):
+    """A photo, signature or document, content-addressed on disk by its SHA-256."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint("owner_type IN ('check')", name="owner_type"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+        Index("ix_attachments_owner", "owner_type", "owner_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    owner_type: Mapped[str] = mapped_column(String(24))
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Where the camera says the photo was taken (EXIF GPS), when it says so.
+    exif_location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

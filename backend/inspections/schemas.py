@@ -4,8 +4,9 @@ from marshmallow import fields, validate
 from backend.common import clock
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.geo import LonLat, crs_field
+from backend.common.geojson import GeoJSONGeometry
 from backend.facilities.models import KINDS, RISK_LEVELS
-from backend.inspections.models import TASK_KINDS, TASK_STATUSES
+from backend.inspections.models import CHECK_FLAGS, OUTCOMES, RECTIFICATION_STATUSES, TASK_KINDS, TASK_STATUSES
 from backend.regions.schemas import REGION_CODE
 
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{1,39}$", error="2-40 lowercase letters, digits, '.', '_' or '-'.")
@@ -96,3 +97,124 @@ class TaskQueryArgsSchema(QueryArgsSchema):
     overdue = fields.Boolean()
     near = LonLat(metadata={"description": "lon,lat — nearest facilities first"})
     crs = crs_field()
+
+
+class CheckResultSchema(ma.Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                         metadata={"description": "Item code of the template version"})
+    result = fields.String(required=True, validate=validate.OneOf(("pass", "fail", "na")))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class CheckCreateSchema(ma.Schema):
+    id = fields.UUID(required=True, metadata={"description": "Made by the phone when the inspection starts; "
+                                                            "resending the same check with it is safe"})
+    facility_id = fields.UUID(required=True)
+    task_id = fields.UUID(allow_none=True)
+    template_code = fields.String(required=True, validate=CODE)
+    template_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    results = fields.List(fields.Nested(CheckResultSchema), required=True, validate=validate.Length(min=1, max=300))
+    note = fields.String(load_default="", validate=validate.Length(max=4000))
+    started_at = fields.AwareDateTime(required=True, metadata={"description": "Device clock"})
+    finished_at = fields.AwareDateTime(required=True, metadata={"description": "Device clock"})
+    sent_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "Device clock when sending (for clock-skew detection; may differ between retries)"})
+    location = GeoJSONGeometry(allowed=("Point",), allow_none=True,
+                               metadata={"description": "The phone's fix; missing or implausible fixes are flagged"})
+    location_accuracy_m = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1_000_000))
+    crs = crs_field()
+
+
+class RectificationOrderSchema(ma.Schema):
+    id = fields.UUID()
+    check_id = fields.UUID()
+    facility_id = fields.UUID()
+    region_code = fields.String()
+    failed_items = fields.List(fields.String())
+    deadline = fields.AwareDateTime()
+    status = fields.String(metadata={"description": "open, rectified or not_rectified"})
+    overdue = fields.Function(lambda order: order.is_overdue(clock.now()))
+    follow_up_task_id = fields.UUID()
+    closing_check_id = fields.UUID(allow_none=True)
+    issued_by = fields.UUID()
+    issued_at = fields.AwareDateTime()
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class CheckSchema(ma.Schema):
+    id = fields.UUID()
+    inspector_id = fields.UUID()
+    facility_id = fields.UUID()
+    task_id = fields.UUID(allow_none=True)
+    template_code = fields.String(attribute="template.code")
+    template_version = fields.Integer(attribute="template.version")
+    region_code = fields.String()
+    cell_id = fields.UUID(allow_none=True)
+    results = fields.List(fields.Nested(CheckResultSchema))
+    note = fields.String()
+    outcome = fields.String(metadata={"description": "compliant 符合, basically_compliant 基本符合, "
+                                                     "non_compliant 不符合 — computed by the server"})
+    key_failures = fields.Integer()
+    general_failures = fields.Integer()
+    started_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime()
+    location = GeoJSONGeometry(allowed=("Point",), allow_none=True, metadata={"description": "WGS-84"})
+    location_accuracy_m = fields.Float(allow_none=True)
+    distance_m = fields.Float(allow_none=True, metadata={"description": "From the facility, in metres"})
+    flags = fields.List(fields.String(validate=validate.OneOf(CHECK_FLAGS)),
+                        metadata={"description": f"For review: {', '.join(CHECK_FLAGS)}"})
+    rectification_order = fields.Nested(RectificationOrderSchema, allow_none=True)
+
+
+class CheckQueryArgsSchema(QueryArgsSchema):
+    facility_id = fields.UUID()
+    inspector_id = fields.UUID()
+    task_id = fields.UUID()
+    region_code = fields.String(validate=REGION_CODE)
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    flag = fields.String(validate=validate.OneOf(CHECK_FLAGS))
+    flagged = fields.Boolean()
+    received_after = fields.AwareDateTime()
+    received_before = fields.AwareDateTime()
+
+
+class LaterLoaded(fields.Nested):
+    """Documented as the nested schema, but passed through as sent: a batch loads its items
+    one by one, so that one malformed item is reported alone instead of sinking the rest."""
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        return value
+
+
+class CheckBatchSchema(ma.Schema):
+    checks = fields.List(LaterLoaded(CheckCreateSchema), required=True, validate=validate.Length(min=1, max=100))
+
+
+class BatchItemSchema(ma.Schema):
+    index = fields.Integer()
+    id = fields.Raw(allow_none=True, metadata={"description": "The check id as sent"})
+    status = fields.String(metadata={"description": "created, replayed, conflict, invalid, forbidden"})
+    http_status = fields.Integer(metadata={"description": "What POST /checks would have answered"})
+    check = fields.Nested(CheckSchema, allow_none=True)
+    problem = fields.Dict(allow_none=True, metadata={"description": "problem+json body for a refused item"})
+
+
+class CheckBatchResultSchema(ma.Schema):
+    results = fields.List(fields.Nested(BatchItemSchema))
+    created = fields.Integer()
+    replayed = fields.Integer()
+    refused = fields.Integer()
+
+
+class RectificationQueryArgsSchema(QueryArgsSchema):
+    status = fields.String(validate=validate.OneOf(RECTIFICATION_STATUSES))
+    facility_id = fields.UUID()
+    region_code = fields.String(validate=REGION_CODE)
+    overdue = fields.Boolean()
+    deadline_before = fields.AwareDateTime()
+
+
+class TaskCancelSchema(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

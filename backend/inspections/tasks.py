@@ -21,6 +21,7 @@ from backend.common import clock
 from backend.common.domain_errors import Conflict, Forbidden, NotFound
 from backend.extensions import db
 from backend.facilities.models import Facility
+from backend.facilities.signals import facilities_moved
 from backend.inspections.models import InspectionPlan, InspectionTask
 from backend.regions.cells import require_manager_of
 from backend.regions.codes import scope_prefix
@@ -41,7 +42,7 @@ def due_dates(year: int, visits: int, facility_id: uuid.UUID) -> list[datetime]:
     return [start + period * (k + 1) - timedelta(days=offset_days, seconds=1) for k in range(visits)]
 
 
-def _current_leads(cell_ids: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+def current_leads(cell_ids: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
     rows = db.session.execute(select(Assignment.cell_id, Assignment.inspector_id).where(
         Assignment.cell_id.in_(cell_ids), Assignment.role == "lead", Assignment.valid_to.is_(None)))
     return dict(rows.all())
@@ -62,7 +63,7 @@ def create_plan(actor: Actor, *, region_code: str, year: int,
     facilities = db.session.execute(select(Facility.id, Facility.cell_id, Facility.region_code, Facility.risk_level)
                                     .where(Facility.region_code.startswith(scope_prefix(region_code)),
                                            Facility.status == "active")).all()
-    leads = _current_leads({row.cell_id for row in facilities if row.cell_id})
+    leads = current_leads({row.cell_id for row in facilities if row.cell_id})
     tasks = [
         InspectionTask(kind="routine", facility_id=row.id, cell_id=row.cell_id, region_code=row.region_code,
                        assignee_id=leads.get(row.cell_id), plan_id=plan.id, sequence=sequence, due_at=due)
@@ -131,3 +132,65 @@ def follow_new_lead(_sender, cell_id: uuid.UUID, new_lead_id: uuid.UUID | None, 
         .values(assignee_id=new_lead_id, row_version=InspectionTask.row_version + 1),
         execution_options={"synchronize_session": "fetch"},
     )
+
+
+@facilities_moved.connect
+def follow_moved_facilities(_sender, facility_ids: list[uuid.UUID], **_):
+    """Open tasks nobody has started move with their facility: its new cell, that cell's lead."""
+    new_lead = (select(Assignment.inspector_id)
+                .where(Assignment.cell_id == Facility.cell_id, Assignment.role == "lead", Assignment.valid_to.is_(None))
+                .scalar_subquery())
+    db.session.execute(
+        update(InspectionTask)
+        .where(InspectionTask.facility_id == Facility.id, Facility.id.in_(facility_ids),
+               InspectionTask.status == "open", InspectionTask.started_at.is_(None),
+               InspectionTask.cell_id.is_distinct_from(Facility.cell_id))
+        .values(cell_id=Facility.cell_id, region_code=Facility.region_code, assignee_id=new_lead,
+                row_version=InspectionTask.row_version + 1),
+        execution_options={"synchronize_session": "fetch"},
+    )
+
+
+# ---------------------------------------------------------------- state changes
+
+def _locked(task: InspectionTask) -> InspectionTask:
+    db.session.refresh(task, with_for_update=True)  # two phones, or a phone and a supervisor, at once
+    return task
+
+
+def start_task(actor: Actor, task: InspectionTask) -> InspectionTask:
+    """The assignee starts work: open → in_progress. A started task stays with its
+    inspector when the cell changes hands. Starting twice is harmless (phones retry)."""
+    if task.assignee_id != actor.id:
+        raise Forbidden("Only the inspector the task is assigned to can start it.", code="not_assignee")
+    task = _locked(task)
+    if task.status == "in_progress":
+        return task
+    if task.status != "open":
+        raise Conflict(f"A {task.status} task cannot be started.", code="illegal_transition",
+                       allowed=_allowed(task))
+    task.status, task.started_at = "in_progress", clock.now()
+    audit.record(actor, "task.start", "inspection_task", task.id, region_code=task.region_code,
+                 after={"status": task.status})
+    db.session.flush()
+    return task
+
+
+def cancel_task(actor: Actor, task: InspectionTask, reason: str) -> InspectionTask:
+    """A supervisor of the region cancels work that is no longer needed (facility closed…)."""
+    if actor.role not in ("admin", "supervisor") or not actor.covers_region(task.region_code):
+        raise Forbidden("Only supervisors of the task's region cancel tasks.")
+    task = _locked(task)
+    if task.status not in ("open", "in_progress"):
+        raise Conflict(f"A {task.status} task cannot be cancelled.", code="illegal_transition",
+                       allowed=_allowed(task))
+    before = task.status
+    task.status = "cancelled"
+    audit.record(actor, "task.cancel", "inspection_task", task.id, region_code=task.region_code,
+                 before={"status": before}, after={"status": task.status, "reason": reason})
+    db.session.flush()
+    return task
+
+
+def _allowed(task: InspectionTask) -> list[str]:
+    return {"open": ["start", "cancel"], "in_progress": ["cancel"]}.get(task.status, [])

@@ -119,3 +119,16 @@ def publish(actor: Actor, template: ChecklistTemplate) -> ChecklistTemplate:
     db.session.flush()
     audit.record(actor, "checklist.publish", "checklist_template", template.id, after=_snapshot(template))
     return template
+
+
+_ITEMS: dict[uuid.UUID, list[tuple[str, bool]]] = {}
+
+
+def scored_items(template: ChecklistTemplate) -> list[tuple[str, bool]]:
+    """(code, key_item) of a published template, in order. Cached per template id: a
+    published version never changes, and ids are never reused."""
+    if template.status != "published":
+        return [(item.code, item.key_item) for item in template.items]
+    if template.id not in _ITEMS:
+        _ITEMS[template.id] = [(item.code, item.key_item) for item in template.items]
+    return _ITEMS[template.id]

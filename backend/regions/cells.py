@@ -68,6 +68,11 @@ def current_cell_ids(inspector_id: uuid.UUID) -> Select:
     return select(Assignment.cell_id).where(Assignment.inspector_id == inspector_id, Assignment.valid_to.is_(None))
 
 
+def holds_cell(inspector_id: uuid.UUID, cell_id: uuid.UUID) -> bool:
+    return db.session.scalar(select(
+        current_cell_ids(inspector_id).where(Assignment.cell_id == cell_id).exists())) or False
+
+
 def visible_cells(actor: Actor, query: Select) -> Select:
     """Inspectors see their own cells; other staff their region; enterprises none."""
     if actor.role == "inspector":

@@ -8,6 +8,7 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.common.changes import ChangeTracked
 from backend.common.clock import now
 from backend.extensions import db
 
@@ -35,7 +36,7 @@ class Region(db.Model):
     boundary_source: Mapped[str | None] = mapped_column(String(200))
 
 
-class Cell(db.Model):
+class Cell(ChangeTracked, db.Model):
     """A grid cell (网格). Never deleted: a redraw retires old cells and creates new ones."""
 
     __tablename__ = "cells"
@@ -68,7 +69,7 @@ class Cell(db.Model):
         return [assignment for assignment in self.assignments if assignment.valid_to is None]
 
 
-class Assignment(db.Model):
+class Assignment(ChangeTracked, db.Model):
     """Who is responsible for a cell, and when (责任追究). Rows are closed, never changed back.
 
     The exclusion constraint (first grid migration) makes two lead periods of one cell

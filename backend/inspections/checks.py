@@ -1,0 +1,209 @@
+"""Field checks from phones (DESIGN.md §5).
+
+The phone makes the check's id when the inspector starts, so an upload can be retried
+any number of times and still land once: the same id with the same body answers the
+stored check, the same id with a different body is a conflict (as ODK Central treats a
+reused instanceID). Concurrent duplicates meet at the primary key (INSERT … ON CONFLICT
+DO NOTHING waits for the first to commit) and all answer the one stored row.
+
+Structural errors (unknown template version, items missing or foreign) are refused;
+suspicious field data (clock, fix, distance) is stored and flagged, never refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from geoalchemy2.shape import to_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Select, or_, select
+from sqlalchemy.dialects.postgresql import insert
+
+from backend.audit import service as audit
+from backend.auth.actor import Actor
+from backend.common import clock
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.geo import to_db
+from backend.extensions import db
+from backend.facilities.models import Facility
+from backend.facilities.service import visible_facilities
+from backend.inspections import rectification
+from backend.inspections.models import Check, InspectionTask
+from backend.inspections.scoring import clock_skewed, outcome, place, score
+from backend.inspections.templates import published_version, scored_items
+from backend.regions.cells import current_cell_ids, holds_cell
+from backend.regions.codes import scope_prefix
+
+CHECKERS = ("inspector", "supervisor")
+# The device's sending time changes with every retry: it is not part of "the same body".
+VOLATILE_FIELDS = ("sent_at",)
+
+
+@dataclass(frozen=True)
+class Submission:
+    check: Check
+    created: bool
+
+
+def body_digest(data: dict) -> str:
+    """SHA-256 of the submission in a canonical form (sorted keys, UTC times, WKT points)."""
+    stable = {key: value for key, value in data.items() if key not in VOLATILE_FIELDS and value is not None}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=_canonical,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def _canonical(value):
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, BaseGeometry):
+        return value.wkt
+    return str(value)
+
+
+def record_check(actor: Actor, data: dict) -> Submission:
+    """Store a check once, however often the phone sends it; complete its task; issue a
+    rectification order (责令整改) unless compliant; close the order a follow-up answers."""
+    digest = body_digest(data)
+    stored = db.session.get(Check, data["id"])
+    if stored is not None:
+        return Submission(_replayed(actor, stored, digest), created=False)
+    if actor.role not in CHECKERS:
+        raise Forbidden("Field checks are made by inspectors and supervisors.")
+    template = published_version(data["template_code"], data["template_version"])
+    facility = db.session.get(Facility, data["facility_id"])
+    if facility is None:
+        raise RuleViolation("No such facility.", code="unknown_facility", field="facility_id")
+    task = _task_for(data.get("task_id"), facility)
+    _require_checker_of(actor, facility, task)
+    scored, errors = score(scored_items(template), data["results"])
+    if errors:
+        raise RuleViolation("The results do not match the template version.", code="results_mismatch",
+                            errors=errors)
+
+    received_at = clock.now()
+    config = current_app.config
+    placement = place(data.get("location"), data.get("crs", "wgs84"), data.get("location_accuracy_m"),
+                      to_shape(facility.location), config["GEOFENCE_M"])
+    flags = placement.flags
+    if clock_skewed(started_at=data["started_at"], finished_at=data["finished_at"], sent_at=data.get("sent_at"),
+                    received_at=received_at, tolerance=timedelta(seconds=config["CLOCK_SKEW_S"])):
+        flags.append("clock_skew")
+    if facility.kind not in template.facility_kinds:
+        flags.append("template_kind_mismatch")
+    if task is not None and task.status in ("done", "cancelled"):
+        flags.append("task_closed")
+
+    check = db.session.scalar(
+        insert(Check).values(
+            id=data["id"], inspector_id=actor.id, facility_id=facility.id, task_id=task and task.id,
+            template_id=template.id, region_code=facility.region_code, cell_id=facility.cell_id,
+            results=scored.results, note=data.get("note", ""),
+            outcome=outcome(scored.key_failures, scored.general_failures, template.threshold),
+            key_failures=scored.key_failures, general_failures=scored.general_failures,
+            started_at=data["started_at"], finished_at=data["finished_at"], sent_at=data.get("sent_at"),
+            received_at=received_at, location=placement.point and to_db(placement.point),
+            location_accuracy_m=data.get("location_accuracy_m"), distance_m=placement.distance_m,
+            flags=flags, body_sha256=digest,
+        ).on_conflict_do_nothing(index_elements=[Check.id]).returning(Check),
+        execution_options={"populate_existing": True},
+    )
+    if check is None:  # a concurrent upload of the same id committed first
+        return Submission(_replayed(actor, db.session.get(Check, data["id"], populate_existing=True), digest),
+                          created=False)
+    _complete(actor, check, task)
+    audit.record(actor, "check.create", "check", check.id, region_code=check.region_code,
+                 after={"facility_id": facility.id, "outcome": check.outcome, "flags": flags,
+                        "task_id": check.task_id})
+    return Submission(check, created=True)
+
+
+def _replayed(actor: Actor, stored: Check, digest: str) -> Check:
+    if stored.inspector_id != actor.id:
+        raise Conflict("This check id belongs to another user's check; the phone must make a new id.",
+                       code="check_id_taken")
+    if stored.body_sha256 != digest:
+        raise Conflict("A different check was already stored under this id; the phone must make a new id.",
+                       code="check_id_reused")
+    return stored
+
+
+def _task_for(task_id: uuid.UUID | None, facility: Facility) -> InspectionTask | None:
+    if task_id is None:
+        return None
+    task = db.session.get(InspectionTask, task_id, with_for_update=True)
+    if task is None:
+        raise RuleViolation("No such task.", code="unknown_task", field="task_id")
+    if task.facility_id != facility.id:
+        raise RuleViolation("The task is for another facility.", code="task_facility_mismatch", field="task_id")
+    return task
+
+
+def _require_checker_of(actor: Actor, facility: Facility, task: InspectionTask | None) -> None:
+    """Inspectors check facilities in their cells, or any facility of a task given to them;
+    supervisors anywhere in their region."""
+    if task is not None and task.assignee_id == actor.id:
+        return
+    if actor.role == "supervisor" and actor.covers_region(facility.region_code):
+        return
+    if actor.role == "inspector" and facility.cell_id is not None and holds_cell(actor.id, facility.cell_id):
+        return
+    raise Forbidden("The facility is outside your cells and the check is not for a task assigned to you.",
+                    code="facility_out_of_scope")
+
+
+def _complete(actor: Actor, check: Check, task: InspectionTask | None) -> None:
+    if task is not None and task.status in ("open", "in_progress"):
+        task.status = "done"
+        task.started_at = task.started_at or check.started_at
+        task.completed_at = check.received_at
+        rectification.close_by_follow_up(actor, task, check)
+    if check.outcome != "compliant":
+        rectification.issue_order(actor, check)
+    db.session.flush()
+
+
+# ---------------------------------------------------------------- reads
+
+def visible_checks(actor: Actor, query: Select) -> Select:
+    """Inspectors: their own checks and those of facilities in their cells; supervisors
+    and labs their region; an enterprise its own facility's checks."""
+    if actor.role == "admin" or actor.is_system:
+        return query
+    if actor.role == "inspector":
+        in_cells = select(Facility.id).where(Facility.cell_id.in_(current_cell_ids(actor.id)))
+        return query.where(or_(Check.inspector_id == actor.id, Check.facility_id.in_(in_cells)))
+    if actor.role == "enterprise":
+        return query.where(Check.facility_id.in_(visible_facilities(actor, select(Facility.id))))
+    return query.where(Check.region_code.startswith(scope_prefix(actor.region_code)))
+
+
+def checks_query(actor: Actor, *, facility_id=None, inspector_id=None, task_id=None, region_code=None,
+                 outcome: str | None = None, flag: str | None = None, flagged: bool | None = None,
+                 received_after: datetime | None = None, received_before: datetime | None = None) -> Select:
+    query = visible_checks(actor, select(Check))
+    for column, value in ((Check.facility_id, facility_id), (Check.inspector_id, inspector_id),
+                          (Check.task_id, task_id), (Check.outcome, outcome)):
+        if value is not None:
+            query = query.where(column == value)
+    if region_code:
+        query = query.where(Check.region_code.startswith(scope_prefix(region_code)))
+    if flag:
+        query = query.where(Check.flags.contains([flag]))
+    if flagged is not None:
+        query = query.where(Check.flags != [] if flagged else Check.flags == [])
+    if received_after:
+        query = query.where(Check.received_at >= received_after)
+    if received_before:
+        query = query.where(Check.received_at < received_before)
+    return query.order_by(Check.received_at.desc(), Check.id)
+
+
+def get_check(actor: Actor, check_id: uuid.UUID) -> Check:
+    check = db.session.scalar(visible_checks(actor, select(Check).where(Check.id == check_id)))
+    if check is None:
+        raise NotFound("No such check.")
+    return check

@@ -1,0 +1,106 @@
+"""Rectification orders (责令整改, DESIGN.md §5).
+
+A check that is not compliant orders the business to put the failed items right within
+RECTIFICATION_DAYS (default 15) and schedules a follow-up task (复查) at the deadline,
+for the lead of the facility's cell (the checking inspector when the cell has none). The
+follow-up check closes the order: rectified when it is compliant, not rectified
+otherwise — and being a check itself, a failing follow-up issues a fresh order.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, or_, select
+
+from backend.audit import service as audit
+from backend.auth.actor import Actor
+from backend.common import clock
+from backend.common.domain_errors import NotFound
+from backend.extensions import db
+from backend.facilities.models import Facility
+from backend.facilities.service import visible_facilities
+from backend.inspections.models import Check, InspectionTask, RectificationOrder
+from backend.inspections.tasks import current_leads
+from backend.regions.cells import current_cell_ids
+from backend.regions.codes import scope_prefix
+
+
+def issue_order(actor: Actor, check: Check) -> RectificationOrder:
+    """Order the failed items rectified; the follow-up task falls due at the deadline."""
+    # The order is written on site: date it from the device, unless its clock is unreliable.
+    issued_on = check.received_at if "clock_skew" in check.flags else check.finished_at
+    deadline = issued_on + timedelta(days=current_app.config["RECTIFICATION_DAYS"])
+    lead = current_leads({check.cell_id}).get(check.cell_id) if check.cell_id else None
+    task = InspectionTask(kind="follow_up", facility_id=check.facility_id, cell_id=check.cell_id,
+                          region_code=check.region_code, assignee_id=lead or check.inspector_id, due_at=deadline)
+    db.session.add(task)
+    db.session.flush()
+    failed = [result["item"] for result in check.results if result["result"] == "fail"]
+    order = RectificationOrder(id=uuid.uuid4(), check=check, facility_id=check.facility_id,
+                               region_code=check.region_code, failed_items=failed, deadline=deadline,
+                               follow_up_task_id=task.id, issued_by=check.inspector_id, issued_at=check.received_at)
+    db.session.add(order)
+    audit.record(actor, "rectification.issue", "rectification_order", order.id, region_code=check.region_code,
+                 after={"check_id": check.id, "deadline": deadline, "failed_items": failed,
+                        "follow_up_task_id": task.id})
+    return order
+
+
+def close_by_follow_up(actor: Actor, task: InspectionTask, check: Check) -> RectificationOrder | None:
+    """The follow-up check of an order decides it: rectified if compliant, else not."""
+    if task.kind != "follow_up":
+        return None
+    order = db.session.scalar(select(RectificationOrder).where(RectificationOrder.follow_up_task_id == task.id)
+                              .with_for_update())
+    if order is None or order.status != "open":
+        return order
+    order.status = "rectified" if check.outcome == "compliant" else "not_rectified"
+    order.closing_check_id = check.id
+    order.closed_at = check.received_at
+    audit.record(actor, "rectification.close", "rectification_order", order.id, region_code=order.region_code,
+                 after={"status": order.status, "closing_check_id": check.id})
+    return order
+
+
+# ---------------------------------------------------------------- reads
+
+def visible_orders(actor: Actor, query: Select) -> Select:
+    """As checks: inspectors their cells' facilities and the orders they issued; an
+    enterprise its own; supervisors and labs their region."""
+    if actor.role == "admin" or actor.is_system:
+        return query
+    if actor.role == "inspector":
+        in_cells = select(Facility.id).where(Facility.cell_id.in_(current_cell_ids(actor.id)))
+        return query.where(or_(RectificationOrder.issued_by == actor.id,
+                               RectificationOrder.facility_id.in_(in_cells)))
+    if actor.role == "enterprise":
+        return query.where(RectificationOrder.facility_id.in_(visible_facilities(actor, select(Facility.id))))
+    return query.where(RectificationOrder.region_code.startswith(scope_prefix(actor.region_code)))
+
+
+def orders_query(actor: Actor, *, status: str | None = None, facility_id: uuid.UUID | None = None,
+                 region_code: str | None = None, overdue: bool | None = None,
+                 deadline_before: datetime | None = None) -> Select:
+    query = visible_orders(actor, select(RectificationOrder))
+    if status:
+        query = query.where(RectificationOrder.status == status)
+    if facility_id:
+        query = query.where(RectificationOrder.facility_id == facility_id)
+    if region_code:
+        query = query.where(RectificationOrder.region_code.startswith(scope_prefix(region_code)))
+    if overdue is not None:
+        late = (RectificationOrder.status == "open") & (RectificationOrder.deadline < clock.now())
+        query = query.where(late if overdue else ~late)
+    if deadline_before:
+        query = query.where(RectificationOrder.deadline < deadline_before)
+    return query.order_by(RectificationOrder.deadline, RectificationOrder.id)
+
+
+def get_order(actor: Actor, order_id: uuid.UUID) -> RectificationOrder:
+    query = select(RectificationOrder).where(RectificationOrder.id == order_id)
+    order = db.session.scalar(visible_orders(actor, query))
+    if order is None:
+        raise NotFound("No such rectification order.")
+    return order
