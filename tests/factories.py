@@ -111,3 +111,123 @@ def assign(db_session):
         return change_assignment(Actor.system(), Move(cell.id, action, inspector.id, reason))
 
     return do
+
+
+@pytest.fixture
+def make_template(db_session):
+    """A published checklist: items K1, K2 (key) and G1…G<general> (general)."""
+    from backend.auth.actor import Actor
+    from backend.inspections.templates import create_draft, publish
+
+    def make(code: str | None = None, *, general: int = 10, threshold: int = 8, kinds=("restaurant",)):
+        items = [{"code": f"K{n}", "text_zh": f"重点项{n}", "text_en": f"Key item {n}", "key_item": True}
+                 for n in (1, 2)]
+        items += [{"code": f"G{n}", "text_zh": f"一般项{n}", "text_en": f"General item {n}"}
+                  for n in range(1, general + 1)]
+        draft = create_draft(Actor.system(), code=code or f"routine-{next(_serial)}", title_zh="日常检查",
+                             title_en="Routine check", facility_kinds=list(kinds), items=items, threshold=threshold)
+        return publish(Actor.system(), draft)
+
+    return make
+
+
+def check_body(template, facility, *, failed=(), **overrides) -> dict:
+    """A phone's check of `facility` with `template`: every item passes except `failed`."""
+    import uuid
+    from datetime import datetime, timedelta, timezone
+
+    from geoalchemy2.shape import to_shape
+
+    finished = datetime.now(timezone.utc) - timedelta(minutes=5)
+    point = to_shape(facility.location)
+    body = {
+        "id": str(uuid.uuid4()),
+        "facility_id": str(facility.id),
+        "template_code": template.code,
+        "template_version": template.version,
+        "results": [{"item": item.code, "result": "fail" if item.code in failed else "pass"}
+                    for item in template.items],
+        "started_at": (finished - timedelta(minutes=20)).isoformat(),
+        "finished_at": finished.isoformat(),
+        "location": {"type": "Point", "coordinates": [point.x, point.y + 0.0002]},  # ~22 m away
+        "location_accuracy_m": 8.0,
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def committed_field(app):
+    """For `committing` tests: an inspector leading a new cell at (lon, lat) with one
+    restaurant and a published checklist, all committed; returns ids and bearer headers.
+    Everything is deleted again afterwards (the audit rows stay: they cannot be deleted)."""
+    made = []
+
+    def make(lon: float, lat: float) -> dict:
+        made.append(_make_committed_field(app, lon, lat))
+        return made[-1]
+
+    yield make
+    with app.app_context():
+        for field in made:
+            _purge_field(field)
+        db.session.commit()
+
+
+PURGE = (
+    "DELETE FROM attachments WHERE owner_id IN (SELECT id FROM checks WHERE facility_id = :facility)",
+    "DELETE FROM rectification_orders WHERE facility_id = :facility",
+    "DELETE FROM checks WHERE facility_id = :facility",
+    "DELETE FROM inspection_tasks WHERE facility_id = :facility",
+    "DELETE FROM facilities WHERE id = :facility",
+    "DELETE FROM assignments WHERE cell_id = :cell",
+    "DELETE FROM cells WHERE id = :cell",
+    "DELETE FROM checklist_templates WHERE id = :template",
+    "DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM token_families WHERE user_id = :user)",
+    "DELETE FROM token_families WHERE user_id = :user",
+    "DELETE FROM users WHERE id = :user",
+)
+
+
+def _purge_field(field: dict) -> None:
+    from sqlalchemy import text
+
+    ids = {"facility": field["facility"].id, "cell": field["cell_id"], "template": field["template"].id,
+           "user": field["inspector_id"]}
+    for statement in PURGE:
+        db.session.execute(text(statement), ids)
+
+
+def _make_committed_field(app, lon: float, lat: float) -> dict:
+    import uuid
+
+    from shapely import Point
+
+    from backend.auth.actor import Actor
+    from backend.facilities.service import create_facility
+    from backend.inspections.templates import create_draft, publish
+    from backend.regions.assignments import Move, change_assignment
+    from backend.regions.cells import create_cell
+
+    system = Actor.system()
+    with app.app_context():
+        inspector = User(username=f"field-{uuid.uuid4().hex[:8]}", display_name="field", role="inspector",
+                         region_code="130502", password_hash=password_hash(PASSWORD))
+        db.session.add(inspector)
+        cell = create_cell(system, region_code="130502", boundary=square(lon, lat))
+        db.session.flush()
+        change_assignment(system, Move(cell.id, "set_lead", inspector.id, "test"))
+        facility = create_facility(system, name="并发餐馆", kind="restaurant", location=Point(lon + 0.005, lat + 0.005))
+        items = [{"code": "K1", "text_zh": "重点项", "text_en": "Key", "key_item": True},
+                 {"code": "G1", "text_zh": "一般项", "text_en": "General"}]
+        template = publish(system, create_draft(system, code=f"race-{uuid.uuid4().hex[:8]}", title_zh="检查",
+                                                title_en="Check", facility_kinds=["restaurant"], items=items))
+        pair = issue_pair(inspector, open_family(inspector))
+        db.session.commit()
+        for row in (facility, template):
+            db.session.refresh(row)
+        template.items  # noqa: B018 - loaded now, read after the session ends
+        field = {"inspector_id": inspector.id, "cell_id": cell.id, "facility": facility, "template": template,
+                 "headers": {"Authorization": f"Bearer {pair.access_token}"}}
+        db.session.expunge_all()  # plain detached objects the test may read after the session ends
+        return field

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from tests.factories import check_body
+
 ROLES = ("admin", "supervisor", "inspector", "lab", "enterprise", "anonymous")
 REGION = {"admin": "130500", "supervisor": "130502", "inspector": "130502", "lab": "130500", "enterprise": "130502"}
 MANAGERS = {"admin": 200, "supervisor": 200}
@@ -79,6 +81,16 @@ MATRIX = [
      {"admin": 201, "supervisor": 201}, 403),
     ("GET", "/api/v1/tasks", None, {"lab": 403, "enterprise": 403}, 200),
     ("GET", "/api/v1/tasks/{task}", None, {"lab": 403, "enterprise": 403, "inspector": 404}, 200),
+    ("POST", "/api/v1/tasks/{task}/start", None, {"inspector": 404}, 403),  # nobody here is its assignee
+    ("POST", "/api/v1/tasks/{task}/cancel", lambda ctx: {"reason": "test"}, {**MANAGERS, "inspector": 404}, 403),
+    # field checks: the facility is in a cell nobody here holds, so only its region's supervisor may check it
+    ("GET", "/api/v1/checks", None, {}, 200),
+    ("POST", "/api/v1/checks", lambda ctx: ctx["check_body"](), {"supervisor": 201}, 403),
+    ("POST", "/api/v1/checks:batch", lambda ctx: {"checks": [ctx["check_body"]()]},
+     {"supervisor": 200, "inspector": 200}, 403),
+    ("GET", "/api/v1/checks/{check}", None, {"inspector": 404, "enterprise": 404}, 200),
+    ("GET", "/api/v1/rectification-orders", None, {}, 200),
+    ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),
 ]
 
 
@@ -88,7 +100,9 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
                 default):
     inspector, cell, facility = make_user("inspector"), make_cell(), make_facility()
     template, task = _published_template(), _task(facility)
-    ctx = {"inspector": str(inspector.id), "cell": str(cell.id)}
+    order = _order(facility, template, inspector)
+    ctx = {"inspector": str(inspector.id), "cell": str(cell.id),
+           "check_body": lambda: check_body(template, facility)}
     headers, user_id = {}, "00000000-0000-0000-0000-000000000000"
     if role != "anonymous":
         user = make_user(role, REGION[role])
@@ -99,7 +113,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     elif body is not None:
         kwargs = {"json": body(ctx)}
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
-                      task=task.id)
+                      task=task.id, check=order.check_id, order=order.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
@@ -124,6 +138,27 @@ def _task(facility):
     db.session.add(task)
     db.session.flush()
     return task
+
+
+def _order(facility, template, inspector):
+    """A non-compliant check of `facility` by `inspector`, and its rectification order."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from backend.extensions import db
+    from backend.inspections.models import Check, RectificationOrder
+
+    now = datetime.now(timezone.utc)
+    check = Check(id=uuid.uuid4(), inspector_id=inspector.id, facility_id=facility.id, template_id=template.id,
+                  region_code=facility.region_code, results=[{"item": "A", "result": "fail", "note": ""}],
+                  outcome="non_compliant", key_failures=1, general_failures=0, started_at=now, finished_at=now,
+                  received_at=now, flags=[], body_sha256="0" * 64)
+    order = RectificationOrder(check=check, facility_id=facility.id, region_code=facility.region_code,
+                               failed_items=["A"], deadline=now, follow_up_task_id=_task(facility).id,
+                               issued_by=inspector.id, issued_at=now)
+    db.session.add_all([check, order])
+    db.session.flush()
+    return order
 
 
 def _shape(path: str) -> str:

@@ -93,3 +93,63 @@ def test_inspector_cannot_see_someone_elses_task(client, supervisor, inspector, 
     task = db.session.scalars(db.select(InspectionTask)).first()
     assert_problem(client.get(f"/api/v1/tasks/{task.id}", headers=auth_headers(inspector)), 404)
     assert client.get(f"/api/v1/tasks/{task.id}", headers=auth_headers(other)).status_code == 200
+
+
+def _one_task(client, supervisor, auth_headers):
+    plan(client, auth_headers(supervisor))
+    return db.session.scalars(db.select(InspectionTask)).one()
+
+
+def test_assignee_starts_a_task_once(client, supervisor, inspector, auth_headers, make_cell, make_facility, assign):
+    assign(make_cell(), inspector)
+    make_facility(risk_level="A")
+    task = _one_task(client, supervisor, auth_headers)
+    url = f"/api/v1/tasks/{task.id}/start"
+    first = client.post(url, headers=auth_headers(inspector))
+    assert first.status_code == 200 and first.get_json()["status"] == "in_progress"
+    again = client.post(url, headers=auth_headers(inspector))  # a phone retrying
+    assert again.get_json()["started_at"] == first.get_json()["started_at"]
+
+
+def test_only_the_assignee_starts_a_task(client, supervisor, inspector, auth_headers, make_cell, make_facility,
+                                         assign):
+    assign(make_cell(), inspector)
+    make_facility(risk_level="A")
+    task = _one_task(client, supervisor, auth_headers)
+    assert_problem(client.post(f"/api/v1/tasks/{task.id}/start", headers=auth_headers(supervisor)), 403, "not_assignee")
+
+
+def test_supervisor_cancels_with_a_reason_and_not_twice(client, supervisor, inspector, auth_headers, make_cell,
+                                                        make_facility, assign):
+    assign(make_cell(), inspector)
+    make_facility(risk_level="A")
+    task = _one_task(client, supervisor, auth_headers)
+    url = f"/api/v1/tasks/{task.id}/cancel"
+    headers = auth_headers(supervisor)
+    assert_problem(client.post(url, json={}, headers=headers), 422)
+    assert client.post(url, json={"reason": "business closed"}, headers=headers).get_json()["status"] == "cancelled"
+    body = assert_problem(client.post(url, json={"reason": "again"}, headers=headers), 409, "illegal_transition")
+    assert body["allowed"] == []
+    assert_problem(client.post(f"/api/v1/tasks/{task.id}/start", headers=auth_headers(inspector)), 409)
+
+
+def test_open_tasks_move_with_their_facility(client, supervisor, make_user, auth_headers, make_cell, make_facility,
+                                             assign):
+    here, there = make_user("inspector"), make_user("inspector")
+    assign(make_cell(114.49, 37.06), here)
+    other_cell = make_cell(114.52, 37.06)
+    assign(other_cell, there)
+    facility = make_facility(114.495, 37.065, risk_level="C")
+    plan(client, auth_headers(supervisor))
+    started, waiting = db.session.scalars(db.select(InspectionTask).order_by(InspectionTask.sequence)).all()
+    started.status, started.started_at = "in_progress", datetime.now(timezone.utc)
+    db.session.flush()
+    from shapely import Point
+
+    from backend.auth.actor import Actor
+    from backend.facilities.service import update_facility
+    update_facility(Actor.system(), facility, {"location": Point(114.525, 37.065)})
+    db.session.refresh(started)
+    db.session.refresh(waiting)
+    assert (waiting.cell_id, waiting.assignee_id) == (other_cell.id, there.id)
+    assert started.assignee_id == here.id  # started work stays with its inspector

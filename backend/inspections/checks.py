@@ -71,8 +71,7 @@ def record_check(actor: Actor, data: dict) -> Submission:
     stored = db.session.get(Check, data["id"])
     if stored is not None:
         return Submission(_replayed(actor, stored, digest), created=False)
-    if actor.role not in CHECKERS:
-        raise Forbidden("Field checks are made by inspectors and supervisors.")
+    require_checker(actor)
     template = published_version(data["template_code"], data["template_version"])
     facility = db.session.get(Facility, data["facility_id"])
     if facility is None:
@@ -119,6 +118,11 @@ def record_check(actor: Actor, data: dict) -> Submission:
                  after={"facility_id": facility.id, "outcome": check.outcome, "flags": flags,
                         "task_id": check.task_id})
     return Submission(check, created=True)
+
+
+def require_checker(actor: Actor) -> None:
+    if actor.role not in CHECKERS:
+        raise Forbidden("Field checks are made by inspectors and supervisors.")
 
 
 def _replayed(actor: Actor, stored: Check, digest: str) -> Check:

@@ -48,11 +48,14 @@ class Checks(MethodView):
 class CheckBatch(MethodView):
     @blp.arguments(CheckBatchSchema)
     @blp.response(200, CheckBatchResultSchema)
+    @blp.alt_response(403, description="Only inspectors and supervisors submit checks")
     def post(self, data):
         """Upload up to 100 checks; each is stored (or refused) on its own, with its own status."""
         if len(data["checks"]) > current_app.config["CHECK_BATCH_MAX"]:
             raise RuleViolation("Too many checks in one batch.", code="batch_too_large", field="checks")
-        results = batch.submit_each(current_actor(), data["checks"])
+        actor = current_actor()
+        checks.require_checker(actor)
+        results = batch.submit_each(actor, data["checks"])
         return {"results": results,
                 "created": sum(1 for item in results if item["status"] == "created"),
                 "replayed": sum(1 for item in results if item["status"] == "replayed"),

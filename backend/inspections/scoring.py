@@ -10,12 +10,9 @@ from datetime import datetime, timedelta
 from pyproj import Geod
 from shapely import Point
 
-from grid.crs import gcj02_to_wgs84
+from grid.crs import gcj02_to_wgs84, in_china
 
 _GEOD = Geod(ellps="WGS84")
-# Mainland China with Hainan, Taiwan and the coast, as a coarse box: a fix outside it is
-# certainly wrong for a city's inspectors (the usual sign of a phone without a real fix).
-CHINA_BBOX = (73.4, 18.0, 135.1, 53.6)
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,8 @@ def place(location: Point | None, crs: str, accuracy_m: float | None, facility: 
     if location is None:
         return Placement(flags=["no_location"])
     lon, lat = location.x, location.y
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or (lon, lat) == (0, 0) or not _in_china(lon, lat):
+    # A fix outside China is certainly wrong for a city's inspectors (a phone without a real fix).
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or (lon, lat) == (0, 0) or not in_china(lon, lat):
         return Placement(flags=["location_invalid"])
     if crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
@@ -87,11 +85,6 @@ def place(location: Point | None, crs: str, accuracy_m: float | None, facility: 
     if distance > geofence_m:
         flags.append("outside_geofence")
     return Placement(Point(lon, lat), round(distance, 1), flags)
-
-
-def _in_china(lon: float, lat: float) -> bool:
-    west, south, east, north = CHINA_BBOX
-    return west <= lon <= east and south <= lat <= north
 
 
 def clock_skewed(*, started_at: datetime, finished_at: datetime, sent_at: datetime | None,

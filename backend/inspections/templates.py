@@ -59,7 +59,7 @@ def published_version(code: str, version: int) -> ChecklistTemplate:
         ChecklistTemplate.code == code, ChecklistTemplate.version == version, ChecklistTemplate.status == "published"))
     if template is None:
         raise RuleViolation(f"No published checklist {code} version {version}.", code="unknown_template_version",
-                            field="template")
+                            field="template_version")
     return template
 
 
