@@ -157,45 +157,49 @@ def check_body(template, facility, *, failed=(), **overrides) -> dict:
 
 
 @pytest.fixture
-def committed_field(app):
-    """For `committing` tests: an inspector leading a new cell at (lon, lat) with one
-    restaurant and a published checklist, all committed; returns ids and bearer headers.
-    Everything is deleted again afterwards (the audit rows stay: they cannot be deleted)."""
-    made = []
+def committed(app):
+    """Ids of rows a `committing` test made (facilities, cells, templates, users), deleted
+    again afterwards in foreign-key order with everything hanging off them. Audit rows
+    stay: the database refuses to delete them."""
+    made = {"facilities": [], "cells": [], "templates": [], "users": []}
+    yield made
+    from sqlalchemy import text
 
-    def make(lon: float, lat: float) -> dict:
-        made.append(_make_committed_field(app, lon, lat))
-        return made[-1]
-
-    yield make
     with app.app_context():
-        for field in made:
-            _purge_field(field)
+        for statement in PURGE:
+            db.session.execute(text(statement), made)
         db.session.commit()
 
 
 PURGE = (
-    "DELETE FROM attachments WHERE owner_id IN (SELECT id FROM checks WHERE facility_id = :facility)",
-    "DELETE FROM rectification_orders WHERE facility_id = :facility",
-    "DELETE FROM checks WHERE facility_id = :facility",
-    "DELETE FROM inspection_tasks WHERE facility_id = :facility",
-    "DELETE FROM facilities WHERE id = :facility",
-    "DELETE FROM assignments WHERE cell_id = :cell",
-    "DELETE FROM cells WHERE id = :cell",
-    "DELETE FROM checklist_templates WHERE id = :template",
-    "DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM token_families WHERE user_id = :user)",
-    "DELETE FROM token_families WHERE user_id = :user",
-    "DELETE FROM users WHERE id = :user",
+    "DELETE FROM attachments WHERE owner_id IN (SELECT id FROM checks WHERE facility_id = ANY(:facilities))",
+    "DELETE FROM rectification_orders WHERE facility_id = ANY(:facilities)",
+    "DELETE FROM checks WHERE facility_id = ANY(:facilities)",
+    "DELETE FROM inspection_tasks WHERE facility_id = ANY(:facilities)",
+    "UPDATE users SET facility_id = NULL WHERE facility_id = ANY(:facilities)",
+    "DELETE FROM facilities WHERE id = ANY(:facilities)",
+    "DELETE FROM assignments WHERE cell_id = ANY(:cells) OR inspector_id = ANY(:users)",
+    "DELETE FROM cells WHERE id = ANY(:cells)",
+    "DELETE FROM checklist_templates WHERE id = ANY(:templates)",
+    "DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM token_families WHERE user_id = ANY(:users))",
+    "DELETE FROM token_families WHERE user_id = ANY(:users)",
+    "DELETE FROM users WHERE id = ANY(:users)",
 )
 
 
-def _purge_field(field: dict) -> None:
-    from sqlalchemy import text
+@pytest.fixture
+def committed_field(app, committed):
+    """For `committing` tests: an inspector leading a new cell at (lon, lat) with one
+    restaurant and a published checklist, all committed; returns ids and bearer headers."""
+    def make(lon: float, lat: float) -> dict:
+        field = _make_committed_field(app, lon, lat)
+        committed["facilities"].append(field["facility"].id)
+        committed["cells"].append(field["cell_id"])
+        committed["templates"].append(field["template"].id)
+        committed["users"].append(field["inspector_id"])
+        return field
 
-    ids = {"facility": field["facility"].id, "cell": field["cell_id"], "template": field["template"].id,
-           "user": field["inspector_id"]}
-    for statement in PURGE:
-        db.session.execute(text(statement), ids)
+    return make
 
 
 def _make_committed_field(app, lon: float, lat: float) -> dict:

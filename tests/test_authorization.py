@@ -90,6 +90,7 @@ MATRIX = [
      {"supervisor": 200, "inspector": 200}, 403),
     ("GET", "/api/v1/checks/{check}", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/rectification-orders", None, {}, 200),
+    ("GET", "/api/v1/sync", None, {"inspector": 200}, 403),
     ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),
 ]
 
