@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LUA_SCRIPT = Path(__file__).resolve().parent / "locate.lua"
+CHECKS_SCRIPT = Path(__file__).resolve().parent / "checks.lua"
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _DURATION = r"([\d.]+)(us|ms|s|m|h)"
 
@@ -89,19 +90,20 @@ class Load:
 
 
 def wrk_command(wrk: str, base_url: str, path: str, points_file: Path, *, threads: int, connections: int,
-                duration_s: int, token: str | None) -> list[str]:
+                duration_s: int, token: str | None, script: Path = LUA_SCRIPT) -> list[str]:
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", "--timeout", "10s",
-               "-s", str(LUA_SCRIPT)]
+               "-s", str(script)]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     return [*command, base_url, "--", path, str(points_file)]
 
 
-def run(wrk: str, base_url: str, path: str, points_file: Path, load: Load, token: str | None = None) -> WrkResult:
+def run(wrk: str, base_url: str, path: str, points_file: Path, load: Load, token: str | None = None,
+        script: Path = LUA_SCRIPT) -> WrkResult:
     """A warm-up (pools filled, plans cached, pages in memory) thrown away, then the measured run."""
     for duration in (load.warmup_s, load.duration_s):
         command = wrk_command(wrk, base_url, path, points_file, threads=load.threads,
-                              connections=load.connections, duration_s=duration, token=token)
+                              connections=load.connections, duration_s=duration, token=token, script=script)
         finished = subprocess.run(command, capture_output=True, text=True)
         if finished.returncode != 0:
             raise WrkError(f"wrk failed ({finished.returncode}): {finished.stderr or finished.stdout}")

@@ -1,12 +1,15 @@
-"""The app as deployed, plus one bare route: the yardstick the real locate API is compared to.
+"""The app as deployed, plus bare routes: the yardsticks the real API is compared to.
 
 `/bench/locate-bare?lon=&lat=` runs the same SQL as `backend.regions.cells.locate_cell` on
 a plain psycopg pool, with no ORM, auth, schema or serialisation, so the difference from
-`GET /api/v1/cells/locate` is what the framework layers cost. Served only by the bench's
-gunicorn (`gunicorn bench.wsgi_bench:app`), never by `make run`.
+`GET /api/v1/cells/locate` is what the framework layers cost. `POST /bench/insert-floor`
+stores a check's JSON body with one INSERT (and its commit) on the same pool: the floor
+under `POST /api/v1/checks`. Served only by the bench's gunicorn (`gunicorn
+bench.wsgi_bench:app`), never by `make run`.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 
@@ -47,9 +50,26 @@ def locate_bare():
     return jsonify(id=str(row[0]))
 
 
+FLOOR_SQL = "INSERT INTO bench_floor_checks (id, body) VALUES (%s, %s)"
+
+
+@public
+def insert_floor():
+    """The check body, stored as it came: one INSERT, committed (synchronous_commit on)."""
+    body = request.get_data()
+    try:
+        check_id = json.loads(body)["id"]
+    except (ValueError, KeyError, TypeError):
+        abort(400)
+    with _connections().connection() as connection:
+        connection.execute(FLOOR_SQL, (check_id, body.decode()))
+    return jsonify(id=check_id), 201
+
+
 def build_app() -> Flask:
     app = create_app()
     app.add_url_rule("/bench/locate-bare", "bench_locate_bare", locate_bare, methods=["GET"])
+    app.add_url_rule("/bench/insert-floor", "bench_insert_floor", insert_floor, methods=["POST"])
     return app
 
 

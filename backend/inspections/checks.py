@@ -22,6 +22,7 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, or_, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
@@ -167,6 +168,8 @@ def _complete(actor: Actor, check: Check, task: InspectionTask | None) -> None:
         rectification.close_by_follow_up(actor, task, check)
     if check.outcome != "compliant":
         rectification.issue_order(actor, check)
+    else:
+        set_committed_value(check, "rectification_order", None)  # known to be none: spare the query
     db.session.flush()
 
 

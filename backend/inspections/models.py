@@ -172,7 +172,7 @@ class Check(db.Model):
 
     template: Mapped[ChecklistTemplate] = relationship(lazy="joined", innerjoin=True)
     rectification_order: Mapped[RectificationOrder | None] = relationship(
-        foreign_keys="RectificationOrder.check_id", back_populates="check", lazy="selectin")
+        foreign_keys="RectificationOrder.check_id", back_populates="check", lazy="joined")
 
 
 RECTIFICATION_STATUSES = ("open", "rectified", "not_rectified")
