@@ -44,12 +44,12 @@ class Sizes:
         return self.active_cells >= MIN_CELLS and self.facilities >= MIN_FACILITIES
 
 
-def ensure_database() -> str:
+def ensure_database(dbname: str = DBNAME) -> str:
     """Create the database (and PostGIS in it) if needed; return its SQLAlchemy URL."""
-    result = subprocess.run([sys.executable, str(REPO / "scripts" / "ensure_postgres.py"), DBNAME],
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "ensure_postgres.py"), dbname],
                             stdout=subprocess.PIPE, text=True, cwd=REPO)
     if result.returncode != 0:
-        raise RuntimeError(f"scripts/ensure_postgres.py {DBNAME} failed (exit {result.returncode})")
+        raise RuntimeError(f"scripts/ensure_postgres.py {dbname} failed (exit {result.returncode})")
     return result.stdout.strip().splitlines()[-1]
 
 

@@ -112,7 +112,9 @@ def _side_for(counties: dict[str, BaseGeometry], target: int) -> tuple[int, dict
     best: tuple[int, dict[str, list[BaseGeometry]]] | None = None
     for _ in range(MAX_SIDE_ROUNDS):
         whole = max(1, round(side))
-        generated = {code: square_cells(shape, whole) for code, shape in counties.items()}
+        # The API's per-request cap (max_cells) guards users; here the target sets the size.
+        generated = {code: square_cells(shape, whole, max_cells=max(20_000, target * 4))
+                     for code, shape in counties.items()}
         count = sum(len(squares) for squares in generated.values())
         if count >= target and (best is None or whole > best[0]):
             best = (whole, generated)
