@@ -56,10 +56,12 @@ def load_users(password: str) -> int:
 def load_demo(password: str) -> dict:
     """Load everything; existing rows are updated or kept, never duplicated."""
     from seeds.checklists import load_checklists
+    from seeds.field_checks import load_checks
     from seeds.grid_demo import load_grid
 
     summary = {"regions": load_regions(), "users_created": load_users(password)}
-    return {**summary, **load_grid(), "checklists_published": load_checklists(), "plan_tasks": load_plan()}
+    return {**summary, **load_grid(), "checklists_published": load_checklists(), "plan_tasks": load_plan(),
+            "checks_made": load_checks()}
 
 
 def load_plan() -> int:

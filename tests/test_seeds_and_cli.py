@@ -4,11 +4,22 @@ from seeds import DEMO_USERS, load_demo
 
 
 def test_demo_seeds_are_idempotent():
-    load_demo("demo-password-1")
+    first = load_demo("demo-password-1")
     users_before = db.session.scalar(db.select(db.func.count()).select_from(User))
     summary = load_demo("demo-password-1")
-    assert summary["users_created"] == 0
+    assert summary["users_created"] == 0 and summary["checks_made"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == users_before
+    assert first["checks_made"] == 40
+
+
+def test_demo_checks_include_rectification_orders_and_flags():
+    from backend.inspections.models import Check, RectificationOrder
+
+    load_demo("demo-password-1")
+    outcomes = set(db.session.scalars(db.select(Check.outcome)))
+    assert outcomes == {"compliant", "basically_compliant", "non_compliant"}
+    assert db.session.scalar(db.select(db.func.count()).select_from(RectificationOrder)) > 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(Check).where(Check.flags != [])) > 0
 
 
 def test_demo_users_log_in(client):
