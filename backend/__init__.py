@@ -90,13 +90,15 @@ def _register_api(app: Flask) -> None:
     from backend.extensions import api
     from backend.facilities.api import blp as facilities_blp
     from backend.inspections.api import blp as checklists_blp
+    from backend.inspections.attachments_api import blp as attachments_blp
     from backend.inspections.checks_api import blp as checks_blp
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
+    from backend.sync.api import blp as sync_blp
 
     api.register_blueprint(health.blp)
     for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
-                      audit_blp):
+                      attachments_blp, sync_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

@@ -61,6 +61,7 @@ def prepare(app, scale: int) -> dict:
             db.session.commit()
         if not db.session.scalar(select(func.count()).select_from(InspectionTask)):
             log("an open routine task for every facility (set-based)")
+            db.session.execute(text("SET LOCAL statement_timeout = 0"))  # a million rows at 10×
             db.session.execute(text("""
                 INSERT INTO inspection_tasks (id, kind, status, facility_id, cell_id, region_code, sequence,
                                               due_at, created_at, updated_at, row_version)

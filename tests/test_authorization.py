@@ -4,6 +4,7 @@ Each request is well-formed, so the answer reflects authorisation, not validatio
 out-of-scope reads are 404 (existence not revealed), forbidden actions 403.
 """
 import re
+import uuid
 
 import pytest
 
@@ -13,6 +14,7 @@ ROLES = ("admin", "supervisor", "inspector", "lab", "enterprise", "anonymous")
 REGION = {"admin": "130500", "supervisor": "130502", "inspector": "130502", "lab": "130500", "enterprise": "130502"}
 MANAGERS = {"admin": 200, "supervisor": 200}
 MANAGERS_CREATE = {"admin": 201, "supervisor": 201}
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def _square(lon):
@@ -91,6 +93,12 @@ MATRIX = [
     ("GET", "/api/v1/checks/{check}", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/rectification-orders", None, {}, 200),
     ("GET", "/api/v1/sync", None, {"inspector": 200}, 403),
+    # attachments of the check above (made by another inspector): only a supervisor of its region may add one
+    ("PUT", "/api/v1/attachments/{new}?owner_type=check&owner_id={check}", PDF,
+     {"admin": 403, "supervisor": 201, "inspector": 422, "enterprise": 422}, 403),
+    ("GET", "/api/v1/attachments?owner_type=check&owner_id={check}", None, {"inspector": 422, "enterprise": 422}, 200),
+    ("GET", "/api/v1/attachments/{attachment}", None, {"inspector": 404, "enterprise": 404}, 200),
+    ("GET", "/api/v1/attachments/{attachment}/meta", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),
 ]
 
@@ -102,6 +110,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     inspector, cell, facility = make_user("inspector"), make_cell(), make_facility()
     template, task = _published_template(), _task(facility)
     order = _order(facility, template, inspector)
+    attachment = _attachment(inspector, order.check_id)
     ctx = {"inspector": str(inspector.id), "cell": str(cell.id),
            "check_body": lambda: check_body(template, facility)}
     headers, user_id = {}, "00000000-0000-0000-0000-000000000000"
@@ -111,10 +120,13 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     kwargs = {}
     if isinstance(body, str):
         kwargs = {"data": body.encode(), "content_type": "text/csv"}
+    elif isinstance(body, bytes):
+        kwargs = {"data": body, "content_type": "application/pdf"}
     elif body is not None:
         kwargs = {"json": body(ctx)}
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
-                      task=task.id, check=order.check_id, order=order.id)
+                      task=task.id, check=order.check_id, order=order.id,
+                      attachment=attachment.id, new=uuid.uuid4())
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
@@ -160,6 +172,17 @@ def _order(facility, template, inspector):
     db.session.add_all([check, order])
     db.session.flush()
     return order
+
+
+def _attachment(inspector, check_id):
+    """A PDF the check's inspector attached (a real file under the tests' MEDIA_ROOT)."""
+    import io
+
+    from backend.auth.actor import Actor
+    from backend.inspections.attachments import store_attachment
+
+    actor = Actor(id=inspector.id, username=inspector.username, role="inspector", region_code="130502")
+    return store_attachment(actor, uuid.uuid4(), "check", check_id, "application/pdf", io.BytesIO(PDF)).attachment
 
 
 def _shape(path: str) -> str:

@@ -153,3 +153,8 @@ def test_open_tasks_move_with_their_facility(client, supervisor, make_user, auth
     db.session.refresh(waiting)
     assert (waiting.cell_id, waiting.assignee_id) == (other_cell.id, there.id)
     assert started.assignee_id == here.id  # started work stays with its inspector
+
+
+def test_assignee_must_be_me_or_a_real_id(client, inspector, auth_headers):
+    response = client.get("/api/v1/tasks?assignee=" + "-" * 36, headers=auth_headers(inspector))
+    assert "query.assignee" in assert_problem(response, 422)["errors"]

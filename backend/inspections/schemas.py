@@ -6,9 +6,17 @@ from backend.common.blueprint import QueryArgsSchema
 from backend.common.geo import LonLat, crs_field
 from backend.common.geojson import GeoJSONGeometry
 from backend.facilities.models import KINDS, RISK_LEVELS
-from backend.inspections.models import CHECK_FLAGS, OUTCOMES, RECTIFICATION_STATUSES, TASK_KINDS, TASK_STATUSES
+from backend.inspections.models import (
+    ATTACHMENT_OWNERS,
+    CHECK_FLAGS,
+    OUTCOMES,
+    RECTIFICATION_STATUSES,
+    TASK_KINDS,
+    TASK_STATUSES,
+)
 from backend.regions.schemas import REGION_CODE
 
+UUID_OR_ME = r"^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{1,39}$", error="2-40 lowercase letters, digits, '.', '_' or '-'.")
 
 
@@ -89,7 +97,7 @@ class TaskSchema(ma.Schema):
 
 class TaskQueryArgsSchema(QueryArgsSchema):
     assignee = fields.String(metadata={"description": "`me`, or an inspector id"},
-                             validate=validate.Regexp(r"^(me|[0-9a-fA-F-]{36})$", error="me or a user id"))
+                             validate=validate.Regexp(UUID_OR_ME, error="me or a user id"))
     status = fields.String(validate=validate.OneOf(TASK_STATUSES))
     kind = fields.String(validate=validate.OneOf(TASK_KINDS))
     due_after = fields.AwareDateTime()
@@ -218,3 +226,30 @@ class RectificationQueryArgsSchema(QueryArgsSchema):
 
 class TaskCancelSchema(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+# ---------------------------------------------------------------- attachments
+
+class AttachmentSchema(ma.Schema):
+    id = fields.UUID(metadata={"description": "Made by the phone; resending the same upload with it is safe"})
+    owner_type = fields.String(metadata={"description": f"One of: {', '.join(ATTACHMENT_OWNERS)}"})
+    owner_id = fields.UUID()
+    content_type = fields.String(metadata={"description": "Sniffed from the bytes (never taken from the request)"})
+    size_bytes = fields.Integer()
+    sha256 = fields.String(metadata={"description": "SHA-256 of the bytes, hex; also the download's ETag"})
+    exif_location = GeoJSONGeometry(allowed=("Point",), allow_none=True,
+                                    metadata={"description": "Where the photo's EXIF GPS says it was taken (WGS-84)"})
+    uploaded_by = fields.UUID()
+    created_at = fields.AwareDateTime()
+
+
+class AttachmentOwnerArgsSchema(QueryArgsSchema):
+    owner_type = fields.String(required=True, validate=validate.OneOf(ATTACHMENT_OWNERS))
+    owner_id = fields.UUID(required=True)
+
+
+class AttachmentUploadHeadersSchema(ma.Schema):
+    content_sha256 = fields.String(
+        data_key="X-Content-SHA256", validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="64 hex digits."),
+        metadata={"description": "SHA-256 of the bytes as the phone has them (hex): a body cut short in "
+                                 "transit is then refused (422 sha256_mismatch) instead of stored"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, cast, func, literal, not_, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, cast, exists, func, literal, not_, or_, select, union
 from sqlalchemy.orm import selectinload
 from sqlalchemy.types import UserDefinedType
 
@@ -82,16 +82,18 @@ class _Scope:
         return query.where(or_(_changed(Cell.changed_xid, self.since), Cell.id.in_(self.gained_cells)))
 
     def facilities_query(self) -> Select:
-        query = select(Facility).where(Facility.id.in_(self.facility_ids))
         if self.since is None:
-            return query
-        # Three index-driven sources of change, united, rather than one OR over the table.
+            return select(Facility).where(Facility.id.in_(self.facility_ids))
+        # Start from what changed (three index-driven sources, united) and test each row
+        # for scope, so an empty sync never builds the inspector's whole scope.
         touched = union(
             select(Facility.id).where(_changed(Facility.changed_xid, self.since)),
             select(Facility.id).where(Facility.cell_id.in_(self.gained_cells)),
             select(InspectionTask.facility_id).where(self.my_tasks, _changed(InspectionTask.changed_xid, self.since)),
         )
-        return query.where(Facility.id.in_(touched))
+        task_here = exists().where(InspectionTask.facility_id == Facility.id, self.my_tasks,
+                                   InspectionTask.status.in_(OPEN))
+        return select(Facility).where(Facility.id.in_(touched), or_(Facility.cell_id.in_(self.cells), task_here))
 
     def tasks_query(self) -> Select:
         query = select(InspectionTask).where(self.my_tasks)
