@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv spec lint bench clean-venv
+.PHONY: run test venv spec lint bench bench-locate bench-checks bench-sync clean-venv
 
 run: $(STAMP)  ## Serve the API with demo data on http://127.0.0.1:$${PORT:-8000}
 	scripts/serve
@@ -29,5 +29,13 @@ clean-venv:
 lint: $(STAMP)  ## Static checks (ruff)
 	$(BIN)/ruff check backend grid seeds tests scripts bench wsgi.py
 
-bench: $(STAMP)  ## Benchmarks (not part of make test): locate throughput vs a bare endpoint, recompute time
+bench: bench-locate bench-checks bench-sync  ## All benchmarks (never part of make test)
+
+bench-locate: $(STAMP)  ## Locate throughput vs a bare endpoint, recompute time
 	$(BIN)/python bench/run.py
+
+bench-checks: $(STAMP)  ## Check upload throughput vs a one-INSERT floor endpoint
+	$(BIN)/python bench/checks_bench.py
+
+bench-sync: $(STAMP)  ## Full and empty incremental sync at 1x and 10x data
+	$(BIN)/python bench/sync_bench.py

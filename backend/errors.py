@@ -38,7 +38,7 @@ def problem(status: int, code: str, detail: str | None = None, *, headers=None, 
     """Build a problem+json response; `code` picks the type URI and the localised title."""
     body = {
         "type": TYPE_PREFIX + code,
-        "title": title(code, pick_language(request.accept_languages if request else None)),
+        "title": title(code, pick_language(request.accept_languages if request else None), HTTP_CODES.get(status)),
         "status": status,
         "code": code,
     }

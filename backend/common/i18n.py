@@ -28,6 +28,19 @@ TITLES: dict[str, tuple[str, str]] = {
     "refresh_token_reused": ("刷新令牌被重复使用，会话已全部撤销", "Refresh token reused; session revoked"),
     "database_unavailable": ("数据库暂不可用", "Database unavailable"),
     "internal_error": ("服务器内部错误", "Internal server error"),
+    # field checks, attachments, sync
+    "check_id_reused": ("该检查编号已用于另一份检查", "Check id already used for a different check"),
+    "check_id_taken": ("该检查编号属于其他用户", "Check id belongs to another user"),
+    "results_mismatch": ("检查结果与检查表版本不符", "Results do not match the checklist version"),
+    "unknown_template_version": ("检查表版本不存在或未发布", "Unknown or unpublished checklist version"),
+    "facility_out_of_scope": ("该主体不在您负责的网格内", "Facility outside your grid cells"),
+    "illegal_transition": ("当前状态下不能执行此操作", "Not allowed in the current state"),
+    "content_type_mismatch": ("文件内容与声明的类型不符", "File content does not match its Content-Type"),
+    "truncated_upload": ("文件不完整", "Incomplete file"),
+    "empty_upload": ("文件为空", "Empty file"),
+    "attachment_id_reused": ("该附件编号已用于其他文件", "Attachment id already used for other content"),
+    "attachment_id_taken": ("该附件编号属于其他用户", "Attachment id belongs to another user"),
+    "invalid_cursor": ("同步游标无效", "Invalid sync cursor"),
 }
 
 
@@ -39,6 +52,7 @@ def pick_language(accept_language) -> str:
     return "en" if best == "en" else "zh-CN"
 
 
-def title(code: str, language: str) -> str:
-    zh, en = TITLES.get(code, TITLES["bad_request"] if code else TITLES["internal_error"])
+def title(code: str, language: str, fallback: str | None = None) -> str:
+    """The code's own title, else the title of its HTTP status (`fallback`), else a generic one."""
+    zh, en = TITLES.get(code) or TITLES.get(fallback or "", TITLES["bad_request"] if code else TITLES["internal_error"])
     return en if language == "en" else zh
