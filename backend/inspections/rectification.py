@@ -40,7 +40,7 @@ def issue_order(actor: Actor, check: Check) -> RectificationOrder:
     failed = [result["item"] for result in check.results if result["result"] == "fail"]
     order = RectificationOrder(id=uuid.uuid4(), check=check, facility_id=check.facility_id,
                                region_code=check.region_code, failed_items=failed, deadline=deadline,
-                               follow_up_task_id=task.id, issued_by=check.inspector_id, issued_at=check.received_at)
+                               follow_up_task_id=task.id, issued_by=check.inspector_id, issued_at=issued_on)
     db.session.add(order)
     audit.record(actor, "rectification.issue", "rectification_order", order.id, region_code=check.region_code,
                  after={"check_id": check.id, "deadline": deadline, "failed_items": failed,
