@@ -235,3 +235,12 @@ def _make_committed_field(app, lon: float, lat: float) -> dict:
                  "headers": {"Authorization": f"Bearer {pair.access_token}"}}
         db.session.expunge_all()  # plain detached objects the test may read after the session ends
         return field
+
+
+@pytest.fixture
+def field(make_cell, make_facility, make_template, inspector, assign, auth_headers):
+    """An inspector leading a cell with one restaurant in it, and a published checklist."""
+    cell = make_cell()
+    assign(cell, inspector)
+    return {"facility": make_facility(), "template": make_template(), "headers": auth_headers(inspector),
+            "inspector": inspector, "cell": cell}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from backend.common.domain_errors import PayloadTooLarge
 from backend.extensions import db
 from backend.inspections import media
 from backend.inspections.models import Attachment, Check
@@ -277,7 +278,7 @@ def test_data_after_the_jpeg_end_is_allowed(tmp_path):
 
 def test_a_stream_over_the_limit_is_not_read_to_its_end(tmp_path):
     stream = io.BytesIO(jpeg(scan=b"\x00" * (4 * MIB)))
-    with pytest.raises(media.PayloadTooLarge), media.receive(stream, tmp_path, MIB):
+    with pytest.raises(PayloadTooLarge), media.receive(stream, tmp_path, MIB):
         pass
     assert stream.tell() <= MIB + media.CHUNK and files_under(tmp_path) == []
 

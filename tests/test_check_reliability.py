@@ -54,11 +54,6 @@ def test_a_bad_check_in_a_batch_does_not_sink_the_other_99(app, committed_field)
     assert {str(check_id) for check_id in stored} == {body["id"] for i, body in enumerate(bodies) if i != 49}
 
 
-@pytest.fixture
-def field(make_cell, make_facility, make_template, inspector, assign, auth_headers):
-    cell = make_cell()
-    assign(cell, inspector)
-    return {"facility": make_facility(), "template": make_template(), "headers": auth_headers(inspector)}
 
 
 def test_batch_reports_each_check_on_its_own(client, field):

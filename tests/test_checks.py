@@ -13,13 +13,6 @@ from tests.helpers import assert_problem
 URL = "/api/v1/checks"
 
 
-@pytest.fixture
-def field(make_cell, make_facility, make_template, inspector, assign, auth_headers):
-    """An inspector leading a cell with one restaurant in it, and a published checklist."""
-    cell = make_cell()
-    assign(cell, inspector)
-    return {"facility": make_facility(), "template": make_template(), "headers": auth_headers(inspector),
-            "inspector": inspector, "cell": cell}
 
 
 def submit(client, field, **overrides):

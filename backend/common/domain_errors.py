@@ -47,6 +47,16 @@ class RuleViolation(DomainError):
     code = "rule_violation"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(DomainError):
     """Throttled; `retry_after` seconds tell the client when to try again."""
 

@@ -21,7 +21,14 @@ from sqlalchemy.dialects.postgresql import insert
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    RuleViolation,
+    UnsupportedMediaType,
+)
 from backend.common.geo import to_db
 from backend.extensions import db
 from backend.inspections import media
@@ -48,11 +55,11 @@ def store_attachment(actor: Actor, attachment_id: uuid.UUID, owner_type: str, ow
     named, length announced, id already taken, owner) is refused before the body is read."""
     declared = media.canonical_type(declared_type)
     if declared not in media.ALLOWED_TYPES and declared != UNDECLARED:
-        raise media.UnsupportedMediaType(f"Content-Type {declared_type or '(none)'} is not accepted; send one of "
+        raise UnsupportedMediaType(f"Content-Type {declared_type or '(none)'} is not accepted; send one of "
                                          f"{', '.join(media.ALLOWED_TYPES)}.")
     max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
     if declared_length is not None and declared_length > max_bytes:
-        raise media.PayloadTooLarge(f"Attachments are limited to {max_bytes} bytes.", max_bytes=max_bytes)
+        raise PayloadTooLarge(f"Attachments are limited to {max_bytes} bytes.", max_bytes=max_bytes)
     stored = db.session.get(Attachment, attachment_id)
     if stored is not None:
         _same_claim(actor, stored, owner_type, owner_id)

@@ -25,7 +25,7 @@ from typing import BinaryIO
 import exifread
 import filetype
 
-from backend.common.domain_errors import DomainError, RuleViolation
+from backend.common.domain_errors import PayloadTooLarge, RuleViolation, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +38,6 @@ INCOMING = "incoming"
 # HEIF brands of HEVC-coded stills; filetype 1.2 knows only `heic` (and mif1 + heic).
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    code = "payload_too_large"
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 @dataclass
