@@ -39,6 +39,7 @@ def _import_models() -> None:
     from backend.inspections import models as _inspections  # noqa: F401
     from backend.regions import models as _regions  # noqa: F401
     from backend.sync import models as _sync  # noqa: F401
+    from backend.traceability import models as _traceability  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -95,10 +96,11 @@ def _register_api(app: Flask) -> None:
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
     from backend.sync.api import blp as sync_blp
+    from backend.traceability.api import blp as traceability_blp
 
     api.register_blueprint(health.blp)
     for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
-                      attachments_blp, sync_blp, audit_blp):
+                      attachments_blp, sync_blp, traceability_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

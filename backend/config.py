@@ -101,6 +101,9 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "ATTACHMENT_MAX_BYTES": _int(env, "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "CHECK_BATCH_MAX": 100,
         "SYNC_PAGE_SIZE": _int(env, "SYNC_PAGE_SIZE", 500),
+        # A receipt with no matching shipment becomes a violation after this many hours.
+        "TRACE_GRACE_HOURS": _int(env, "TRACE_GRACE_HOURS", 48),
+        "TRACE_BATCH_MAX": 1000,
         # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
         "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
         # HTTP

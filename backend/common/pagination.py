@@ -20,6 +20,8 @@ class SelectPage(Page):
         if params.first_item >= params.item_count:  # past the end: nothing to fetch
             return []
         query = self.collection.limit(params.page_size).offset(params.first_item)
+        if len(query.column_descriptions) > 1:  # a select of columns, not of one entity: rows
+            return db.session.execute(query).all()
         return db.session.scalars(query).all()
 
     @property

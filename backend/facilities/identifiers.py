@@ -47,3 +47,19 @@ def licence_problem(number: str) -> str | None:
     if match.group(2)[:2] not in PROVINCES:
         return f"area code {match.group(2)} is not a GB/T 2260 code"
     return None
+
+
+def gs1_check_digit(digits: str) -> str:
+    """GS1 mod-10 check digit of the digits before it (GTIN, GLN, SSCC): weights 3, 1, …
+    from the right."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str((10 - total % 10) % 10)
+
+
+def gln_problem(gln: str) -> str | None:
+    """What is wrong with a Global Location Number (13 digits, GS1 check digit), if anything."""
+    if len(gln) != 13 or not gln.isdigit():
+        return "a GLN is 13 digits"
+    if gs1_check_digit(gln[:12]) != gln[12]:
+        return f"the check digit should be {gs1_check_digit(gln[:12])}"
+    return None

@@ -41,6 +41,8 @@ class Facility(ChangeTracked, db.Model):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     licence_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # GS1 Global Location Number: how EPCIS documents (SGLN) name this place.
+    gln: Mapped[str | None] = mapped_column(String(13), unique=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     cell_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cells.id"), index=True)

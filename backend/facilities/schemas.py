@@ -19,6 +19,8 @@ class FacilityInputSchema(ma.Schema):
                          metadata={"description": "统一社会信用代码 (GB 32100, check character verified)"})
     licence_no = fields.String(allow_none=True, validate=validate.Length(max=32),
                                metadata={"description": "Production licence, SC + 14 digits"})
+    gln = fields.String(allow_none=True, validate=validate.Length(equal=13),
+                        metadata={"description": "GS1 Global Location Number (EPCIS SGLN), check digit verified"})
     address = fields.String(validate=validate.Length(max=300))
     location = GeoJSONGeometry(allowed=("Point",), allow_none=True,
                                metadata={"description": "GeoJSON Point; a stall may omit it (it stands in its market)"})
@@ -60,6 +62,7 @@ class FacilityPropertiesSchema(ma.Schema):
     parent_id = fields.UUID(allow_none=True)
     uscc = fields.String(allow_none=True)
     licence_no = fields.String(allow_none=True)
+    gln = fields.String(allow_none=True)
     address = fields.String()
     cell_id = fields.UUID(allow_none=True, metadata={"description": "Derived from the location"})
     region_code = fields.String(metadata={"description": "Derived from the location"})

@@ -21,7 +21,7 @@ from backend.auth.models import User
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.geo import to_db, to_wgs84_point
 from backend.extensions import db
-from backend.facilities.identifiers import licence_problem, uscc_problem
+from backend.facilities.identifiers import gln_problem, licence_problem, uscc_problem
 from backend.facilities.models import MARKET_KINDS, Facility
 from backend.facilities.signals import facilities_moved
 from backend.regions.cells import current_cell_ids, locate_cell
@@ -30,7 +30,7 @@ from backend.regions.models import Cell, Region
 from backend.regions.signals import cells_changed
 
 WRITERS = ("admin", "supervisor")
-MUTABLE_FIELDS = ("name", "kind", "parent_id", "uscc", "licence_no", "address", "risk_level", "credit_grade",
+MUTABLE_FIELDS = ("name", "kind", "parent_id", "uscc", "licence_no", "gln", "address", "risk_level", "credit_grade",
                   "status", "sales_area", "operator_name", "operator_phone")
 LEVEL_RANK = case({"township": 4, "county": 3, "city": 2, "province": 1}, value=Region.level, else_=0)
 
@@ -144,8 +144,10 @@ def refresh_facility_cells(_sender, cell_ids: list[uuid.UUID], **_):
 
 # ---------------------------------------------------------------- writes
 
-def _check_identifiers(uscc: str | None, licence_no: str | None, facility_id: uuid.UUID | None) -> None:
-    for field, value, problem in (("uscc", uscc, uscc_problem), ("licence_no", licence_no, licence_problem)):
+def _check_identifiers(uscc: str | None, licence_no: str | None, facility_id: uuid.UUID | None,
+                       gln: str | None = None) -> None:
+    for field, value, problem in (("uscc", uscc, uscc_problem), ("licence_no", licence_no, licence_problem),
+                                  ("gln", gln, gln_problem)):
         if value is None:
             continue
         reason = problem(value)
@@ -181,7 +183,7 @@ def create_facility(actor: Actor, *, location: Point | None = None, crs: str = "
     if location is None and parent is None:
         raise RuleViolation("A location is required.", code="location_required", field="location")
     point = to_wgs84_point(location.x, location.y, crs) if location is not None else to_shape(parent.location)
-    _check_identifiers(data.get("uscc"), data.get("licence_no"), None)
+    _check_identifiers(data.get("uscc"), data.get("licence_no"), None, data.get("gln"))
     facility = Facility(**data)
     _place(facility, point)
     _require_writer(actor, facility.region_code)
@@ -204,7 +206,7 @@ def update_facility(actor: Actor, facility: Facility, changes: dict) -> Facility
                             field="parent_id")
     if "parent_id" in changes and parent_id is not None:
         _market(actor, parent_id)
-    _check_identifiers(changes.get("uscc"), changes.get("licence_no"), facility.id)
+    _check_identifiers(changes.get("uscc"), changes.get("licence_no"), facility.id, changes.get("gln"))
     for name, value in changes.items():
         setattr(facility, name, value)
     old_cell_id = facility.cell_id

@@ -1,0 +1,151 @@
+"""Traceability: products, lots, trace events, holdings, violations and the trace itself."""
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+
+from backend.auth.guard import current_actor
+from backend.common.blueprint import Blueprint
+from backend.common.domain_errors import RuleViolation
+from backend.common.pagination import PAGE_DEFAULTS, SelectPage
+from backend.extensions import db
+from backend.traceability import batch, catalogue, events, exports, trace, violations
+from backend.traceability.schemas import (
+    HoldingSchema,
+    LotQueryArgsSchema,
+    LotSchema,
+    ProductQueryArgsSchema,
+    ProductSchema,
+    TraceArgsSchema,
+    TraceBatchResultSchema,
+    TraceBatchSchema,
+    TraceEventInputSchema,
+    TraceEventQueryArgsSchema,
+    TraceEventSchema,
+    TraceSchema,
+    ViolationQueryArgsSchema,
+    ViolationSchema,
+)
+
+blp = Blueprint("traceability", __name__, description="Products, lots, trace events; trace back and forward.")
+
+
+@blp.route("/products")
+class Products(MethodView):
+    @blp.arguments(ProductQueryArgsSchema, location="query")
+    @blp.response(200, ProductSchema(many=True))
+    @blp.paginate(SelectPage, **PAGE_DEFAULTS)
+    def get(self, filters):
+        """Products, by GTIN or name."""
+        return catalogue.products_query(current_actor(), **filters)
+
+    @blp.arguments(ProductSchema)
+    @blp.response(201, ProductSchema)
+    def post(self, data):
+        """Register a product (GTIN check digit verified)."""
+        product = catalogue.create_product(current_actor(), **data)
+        db.session.commit()
+        return product
+
+
+@blp.route("/lots")
+class Lots(MethodView):
+    @blp.arguments(LotQueryArgsSchema, location="query")
+    @blp.response(200, LotSchema(many=True))
+    @blp.paginate(SelectPage, **PAGE_DEFAULTS)
+    def get(self, filters):
+        """Lots in scope, newest first."""
+        return catalogue.lots_query(current_actor(), **filters)
+
+    @blp.arguments(LotSchema)
+    @blp.response(201, LotSchema)
+    @blp.alt_response(409, description="The producer already has this lot code")
+    def post(self, data):
+        """Register a lot; its code is unique per producer."""
+        lot = catalogue.create_lot(current_actor(), **data)
+        db.session.commit()
+        return lot
+
+
+@blp.route("/lots/<uuid:lot_id>")
+class LotById(MethodView):
+    @blp.response(200, LotSchema)
+    def get(self, lot_id):
+        """One lot."""
+        return catalogue.get_lot(current_actor(), lot_id)
+
+
+@blp.route("/lots/<uuid:lot_id>/trace")
+class LotTrace(MethodView):
+    @blp.arguments(TraceArgsSchema, location="query")
+    @blp.response(200, TraceSchema, description="JSON; `Accept: text/csv` for the spreadsheet, `format=geojson` "
+                                                "for a map, `format=epcis` for an EPCISDocument")
+    def get(self, args, lot_id):
+        """Where a lot came from and everywhere it went: one recursive query per direction."""
+        found = trace.trace_lot(current_actor(), lot_id, direction=args["direction"], max_depth=args["max_depth"])
+        wanted = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
+        if wanted == "text/csv" and args["format"] == "json":
+            return Response(exports.trace_csv(found), mimetype="text/csv", headers={
+                "Content-Disposition": f'attachment; filename="trace-{found["lot_code"]}.csv"'})
+        if args["format"] == "geojson":
+            return Response(current_app.json.dumps(exports.trace_geojson(found)), mimetype="application/geo+json")
+        if args["format"] == "epcis":
+            from backend.traceability.epcis import trace_document
+            return Response(current_app.json.dumps(trace_document(found)), mimetype="application/ld+json")
+        return found
+
+
+@blp.route("/trace-events")
+class TraceEvents(MethodView):
+    @blp.arguments(TraceEventQueryArgsSchema, location="query")
+    @blp.response(200, TraceEventSchema(many=True))
+    @blp.paginate(SelectPage, **PAGE_DEFAULTS)
+    def get(self, filters):
+        """Trace events of a lot or a facility, newest first."""
+        return events.events_query(current_actor(), **filters)
+
+    @blp.arguments(TraceEventInputSchema)
+    @blp.response(201, TraceEventSchema, description="Recorded now")
+    @blp.alt_response(200, schema=TraceEventSchema, description="Recorded before: the same event sent again")
+    @blp.alt_response(409, description="The event_id was used for different content")
+    def post(self, data):
+        """Record a tracking event; holdings and violations follow in the same transaction."""
+        recorded = events.record_event(current_actor(), **data)
+        db.session.commit()
+        return recorded.event, 201 if recorded.created else 200
+
+
+@blp.route("/trace-events:batch")
+class TraceEventBatch(MethodView):
+    @blp.arguments(TraceBatchSchema)
+    @blp.response(200, TraceBatchResultSchema)
+    def post(self, data):
+        """Record up to 1,000 events; the valid ones are stored, each refused one reported."""
+        if len(data["events"]) > current_app.config["TRACE_BATCH_MAX"]:
+            raise RuleViolation("Too many events in one batch.", code="batch_too_large", field="events")
+        results = batch.record_each(current_actor(), data["events"])
+        db.session.commit()
+        return {"results": results,
+                "created": sum(1 for item in results if item["status"] == "created"),
+                "replayed": sum(1 for item in results if item["status"] == "replayed"),
+                "refused": sum(1 for item in results if item["status"] not in ("created", "replayed"))}
+
+
+@blp.route("/facilities/<uuid:facility_id>/holdings")
+class Holdings(MethodView):
+    @blp.response(200, HoldingSchema(many=True))
+    @blp.paginate(SelectPage, **PAGE_DEFAULTS)
+    def get(self, facility_id):
+        """What a facility holds now, lot by lot."""
+        return catalogue.holdings_query(current_actor(), facility_id)
+
+
+@blp.route("/traceability/violations")
+class Violations(MethodView):
+    @blp.arguments(ViolationQueryArgsSchema, location="query")
+    @blp.response(200, ViolationSchema(many=True))
+    @blp.paginate(SelectPage, **PAGE_DEFAULTS)
+    def get(self, filters):
+        """Mass-balance, restricted-sales and unmatched-receipt violations in scope, newest first."""
+        return violations.violations_query(current_actor(), **filters)
+

@@ -1,0 +1,47 @@
+"""Batches of trace events: each in its own savepoint, so the valid ones are stored and a
+bad one is reported alone (one commit for the batch: enterprise systems send thousands)."""
+from __future__ import annotations
+
+import marshmallow as ma
+from sqlalchemy import exc as sa_exc
+
+from backend.auth.actor import Actor
+from backend.common.domain_errors import DomainError
+from backend.errors import TYPE_PREFIX, flatten_errors
+from backend.extensions import db
+from backend.traceability.events import record_event
+from backend.traceability.schemas import TraceEventInputSchema
+
+
+def record_each(actor: Actor, items: list) -> list[dict]:
+    schema = TraceEventInputSchema()
+    return [_record_one(actor, schema, index, item) for index, item in enumerate(items)]
+
+
+def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item) -> dict:
+    event_id = item.get("event_id") if isinstance(item, dict) else None
+    savepoint = db.session.begin_nested()
+    try:
+        if not isinstance(item, dict):
+            raise ma.ValidationError({"_schema": ["Each event must be an object."]})
+        recorded = record_event(actor, **schema.load(item))
+        savepoint.commit()
+    except ma.ValidationError as error:
+        savepoint.rollback()
+        return _refused(index, event_id, 422, "validation_error", "The event is malformed.",
+                        errors=flatten_errors(error.messages))
+    except DomainError as error:
+        savepoint.rollback()
+        return _refused(index, event_id, error.status, error.code, error.detail, **error.extra)
+    except sa_exc.IntegrityError:
+        savepoint.rollback()
+        return _refused(index, event_id, 409, "conflict", "The event conflicts with data stored meanwhile; retry.")
+    return {"index": index, "event_id": event_id, "id": recorded.event.id,
+            "status": "created" if recorded.created else "replayed", "http_status": 201 if recorded.created else 200}
+
+
+def _refused(index: int, event_id, status: int, code: str, detail: str, **extra) -> dict:
+    kind = "conflict" if status == 409 else "forbidden" if status == 403 else "invalid"
+    problem = {"type": TYPE_PREFIX + code, "status": status, "code": code, "detail": detail,
+               **{key: value for key, value in extra.items() if value is not None}}
+    return {"index": index, "event_id": event_id, "status": kind, "http_status": status, "problem": problem}

@@ -1,0 +1,119 @@
+"""Products and lots (DESIGN.md §7): the things trace events move.
+
+Who may see and write: staff read every lot (a trace crosses regions: food safety needs the
+whole chain); an enterprise user sees the lots its facility produced or holds, and
+registers lots only for its own facility; supervisors and inspectors register lots for
+facilities in their scope.
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, or_, select
+
+from backend.audit import service as audit
+from backend.auth.actor import Actor
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.extensions import db
+from backend.facilities.identifiers import gs1_check_digit
+from backend.facilities.models import Facility
+from backend.facilities.service import visible_facilities
+from backend.regions.codes import scope_prefix
+from backend.traceability.models import Holding, Lot, Product
+
+STAFF = ("admin", "supervisor", "inspector", "lab")
+WRITERS = ("admin", "supervisor", "inspector", "enterprise")
+
+
+def writable_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "facility_id") -> Facility:
+    """A facility the actor may record for: its own (enterprise), in its scope (staff)."""
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        raise RuleViolation("No such facility.", code="unknown_facility", field=field)
+    if actor.role not in WRITERS and not actor.is_system:
+        raise Forbidden("Traceability data is recorded by businesses, inspectors and supervisors.")
+    if not db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == facility_id))):
+        raise Forbidden("You may record only for your own facility or facilities in your scope.",
+                        code="facility_out_of_scope", field=field)
+    return facility
+
+
+def create_product(actor: Actor, *, name: str, category: str, gtin: str | None = None,
+                   owner_facility_id: uuid.UUID | None = None) -> Product:
+    if actor.role not in WRITERS and not actor.is_system:
+        raise Forbidden("Products are registered by businesses and supervisors.")
+    if gtin is not None:
+        if gs1_check_digit(gtin[:-1]) != gtin[-1]:
+            raise RuleViolation(f"GTIN {gtin}: the check digit should be {gs1_check_digit(gtin[:-1])}.",
+                                code="invalid_gtin", field="gtin")
+        if db.session.scalar(select(Product.id).where(Product.gtin == gtin)):
+            raise Conflict(f"A product with GTIN {gtin} exists.", code="duplicate_gtin", field="gtin")
+    if owner_facility_id is not None:
+        writable_facility(actor, owner_facility_id, field="owner_facility_id")
+    product = Product(name=name, category=category, gtin=gtin, owner_facility_id=owner_facility_id)
+    db.session.add(product)
+    db.session.flush()
+    audit.record(actor, "product.create", "product", product.id, after={"name": name, "gtin": gtin})
+    return product
+
+
+def products_query(actor: Actor, *, gtin: str | None = None, q: str | None = None) -> Select:
+    query = select(Product).order_by(Product.name, Product.id)
+    if gtin:
+        query = query.where(Product.gtin == gtin)
+    if q:
+        query = query.where(Product.name.contains(q))
+    return query
+
+
+def create_lot(actor: Actor, *, lot_code: str, product_id: uuid.UUID, facility_id: uuid.UUID, unit: str,
+               **details) -> Lot:
+    """A lot code is unique per producer (the facility that assigns it)."""
+    facility = writable_facility(actor, facility_id)
+    if db.session.get(Product, product_id) is None:
+        raise RuleViolation("No such product.", code="unknown_product", field="product_id")
+    if db.session.scalar(select(Lot.id).where(Lot.facility_id == facility_id, Lot.lot_code == lot_code)):
+        raise Conflict(f"{facility.name} already has a lot {lot_code}.", code="duplicate_lot_code", field="lot_code")
+    lot = Lot(lot_code=lot_code, product_id=product_id, facility_id=facility_id, region_code=facility.region_code,
+              unit=unit, **details)
+    db.session.add(lot)
+    db.session.flush()
+    audit.record(actor, "lot.create", "lot", lot.id, region_code=lot.region_code,
+                 after={"lot_code": lot_code, "product_id": product_id, "facility_id": facility_id})
+    return lot
+
+
+def visible_lots(actor: Actor, query: Select) -> Select:
+    if actor.role in STAFF or actor.is_system:
+        return query
+    if actor.role == "enterprise":
+        mine = visible_facilities(actor, select(Facility.id))
+        held = select(Holding.lot_id).where(Holding.facility_id.in_(mine))
+        return query.where(or_(Lot.facility_id.in_(mine), Lot.id.in_(held)))
+    raise Forbidden("Lots are for staff and businesses.")
+
+
+def lots_query(actor: Actor, *, lot_code: str | None = None, product_id=None, facility_id=None,
+               region_code: str | None = None) -> Select:
+    query = visible_lots(actor, select(Lot)).order_by(Lot.created_at.desc(), Lot.id)
+    for column, value in ((Lot.lot_code, lot_code), (Lot.product_id, product_id), (Lot.facility_id, facility_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if region_code:
+        query = query.where(Lot.region_code.startswith(scope_prefix(region_code)))
+    return query
+
+
+def get_lot(actor: Actor, lot_id: uuid.UUID) -> Lot:
+    lot = db.session.scalar(visible_lots(actor, select(Lot).where(Lot.id == lot_id)))
+    if lot is None:
+        raise NotFound("No such lot.")
+    return lot
+
+
+def holdings_query(actor: Actor, facility_id: uuid.UUID) -> Select:
+    """What a facility holds now (visible to whoever sees the facility)."""
+    if not db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == facility_id))):
+        raise NotFound("No such facility.")
+    return (select(Holding).where(Holding.facility_id == facility_id, Holding.quantity != 0)
+            .order_by(Holding.updated_at.desc(), Holding.lot_id))

@@ -1,0 +1,223 @@
+"""Traceability (DESIGN.md §7): events, holdings, violations, trace back and forward."""
+import csv
+import io
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from backend.auth.actor import Actor
+from backend.extensions import db
+from backend.traceability import catalogue
+from backend.traceability.models import Holding, TraceEvent
+from tests.helpers import assert_problem
+
+T0 = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def chain(make_facility, supervisor, auth_headers):
+    """A farm harvests lot L; a wholesale market, two shops and a restaurant are downstream."""
+    places = {name: make_facility(lon=114.49 + i * 0.003, lat=37.06, kind=kind, name=name)
+              for i, (name, kind) in enumerate([("农场", "farm"), ("批发市场", "wholesale_market"),
+                                                 ("超市甲", "retailer"), ("超市乙", "retailer"), ("饭店", "restaurant"),
+                                                 ("加工厂", "producer")])}
+    system = Actor.system()
+    product = catalogue.create_product(system, name="白菜", category="vegetables", gtin="06901234567892")
+    lot = catalogue.create_lot(system, lot_code="L-001", product_id=product.id, facility_id=places["农场"].id,
+                               unit="kg")
+    return {"places": places, "product": product, "lot": lot, "headers": auth_headers(supervisor)}
+
+
+def event(client, chain, type, at, lot=None, quantity=100, other=None, hours=0, **extra):
+    body = {"event_id": extra.pop("event_id", str(uuid.uuid4())), "type": type,
+            "occurred_at": (T0 + timedelta(hours=hours)).isoformat(), "facility_id": str(chain["places"][at].id),
+            **extra}
+    if type != "transform":
+        body.update(lot_id=str((lot or chain["lot"]).id), quantity=quantity, unit="kg")
+    if other:
+        body["other_facility_id"] = str(chain["places"][other].id)
+    return client.post("/api/v1/trace-events", json=body, headers=chain["headers"])
+
+
+def ship_and_receive(client, chain, sender, receiver, quantity, hours, lot=None):
+    assert event(client, chain, "ship", sender, lot, quantity, other=receiver, hours=hours).status_code == 201
+    assert event(client, chain, "receive", receiver, lot, quantity, other=sender, hours=hours + 2).status_code == 201
+
+
+def holding(chain, place, lot=None):
+    row = db.session.get(Holding, ((lot or chain["lot"]).id, chain["places"][place].id))
+    return row and float(row.quantity)
+
+
+def test_holdings_follow_the_lot(client, chain):
+    event(client, chain, "harvest", "农场", quantity=1000)
+    ship_and_receive(client, chain, "农场", "批发市场", 600, 1)
+    event(client, chain, "sell", "批发市场", quantity=100, hours=5)
+    assert (holding(chain, "农场"), holding(chain, "批发市场")) == (400, 500)
+
+
+def test_same_event_twice_is_recorded_once(client, chain):
+    first = event(client, chain, "harvest", "农场", quantity=10, event_id="harvest-1")
+    again = event(client, chain, "harvest", "农场", quantity=10, event_id="harvest-1")
+    assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+    assert holding(chain, "农场") == 10
+    assert_problem(event(client, chain, "harvest", "农场", quantity=11, event_id="harvest-1"), 409, "event_id_reused")
+
+
+def test_shipping_a_lot_never_held_is_a_violation_not_a_refusal(client, chain):
+    assert event(client, chain, "ship", "超市甲", quantity=5, other="饭店").status_code == 201
+    found = client.get("/api/v1/traceability/violations", headers=chain["headers"])
+    assert [v["type"] for v in found.get_json()] == ["never_held"]
+
+
+def test_negative_holding_is_a_mass_balance_violation(client, chain):
+    event(client, chain, "harvest", "农场", quantity=10)
+    event(client, chain, "ship", "农场", quantity=15, other="批发市场", hours=1)
+    found = client.get("/api/v1/traceability/violations?type=negative_holding", headers=chain["headers"])
+    assert len(found.get_json()) == 1 and holding(chain, "农场") == -5
+
+
+def test_workshop_lot_sold_outside_its_area(client, chain, make_facility):
+    workshop = make_facility(kind="workshop", name="豆腐坊", sales_area=["130503"])
+    chain["places"]["豆腐坊"] = workshop
+    tofu = catalogue.create_lot(Actor.system(), lot_code="T-1", product_id=chain["product"].id,
+                                facility_id=workshop.id, unit="kg")
+    event(client, chain, "produce", "豆腐坊", lot=tofu, quantity=50)
+    ship_and_receive(client, chain, "豆腐坊", "超市甲", 20, 1, lot=tofu)  # 超市甲 is in 130502
+    found = client.get("/api/v1/traceability/violations?type=restricted_sales", headers=chain["headers"]).get_json()
+    assert len(found) == 1 and "130503" in found[0]["detail"]
+
+
+def test_receipt_without_shipment_shows_after_the_grace_period(client, chain):
+    event(client, chain, "receive", "饭店", quantity=5, other="批发市场", hours=-100)
+    found = client.get("/api/v1/traceability/violations?type=unmatched_receipt", headers=chain["headers"])
+    assert len(found.get_json()) == 1
+
+
+@pytest.mark.parametrize(("change", "field", "code"), [
+    ({"quantity": 0}, "quantity", None),
+    ({"quantity": -3}, "quantity", None),
+    ({"unit": "box"}, None, "unit_mismatch"),
+    ({"lot_id": str(uuid.uuid4())}, None, "unknown_lot"),
+    ({"facility_id": str(uuid.uuid4())}, None, "unknown_facility"),
+])
+def test_bad_events_are_refused_and_nothing_is_written(client, chain, change, field, code):
+    body = {"event_id": "bad", "type": "harvest", "occurred_at": T0.isoformat(),
+            "facility_id": str(chain["places"]["农场"].id), "lot_id": str(chain["lot"].id), "quantity": 5,
+            "unit": "kg", **change}
+    problem = assert_problem(client.post("/api/v1/trace-events", json=body, headers=chain["headers"]), 422, code)
+    if field:
+        assert field in problem["errors"]
+    assert db.session.scalar(db.select(TraceEvent).where(TraceEvent.event_id == "bad")) is None
+
+
+def test_transform_needs_inputs_and_outputs(client, chain):
+    body = {"event_id": "t", "type": "transform", "occurred_at": T0.isoformat(),
+            "facility_id": str(chain["places"]["加工厂"].id),
+            "inputs": [{"lot_id": str(chain["lot"].id), "quantity": 5, "unit": "kg"}]}
+    problem = assert_problem(client.post("/api/v1/trace-events", json=body, headers=chain["headers"]), 422)
+    assert "outputs" in problem["errors"]
+
+
+def test_future_times_are_stored_and_flagged(client, chain):
+    body = event(client, chain, "harvest", "农场", hours=24 * 400).get_json()
+    assert body["flags"] == ["future_time"]
+
+
+def test_business_records_only_for_its_own_facility(client, chain, make_user, auth_headers):
+    owner = make_user("enterprise", facility_id=chain["places"]["农场"].id)
+    chain["headers"] = auth_headers(owner)
+    assert event(client, chain, "harvest", "农场").status_code == 201
+    assert_problem(event(client, chain, "harvest", "饭店"), 403)
+
+
+def _full_chain(client, chain):
+    """Farm → market → two shops and a restaurant; the plant turns cabbage into pickles for shop 乙."""
+    system = Actor.system()
+    pickles = catalogue.create_lot(system, lot_code="P-9", product_id=chain["product"].id,
+                                   facility_id=chain["places"]["加工厂"].id, unit="kg")
+    event(client, chain, "harvest", "农场", quantity=1000)
+    ship_and_receive(client, chain, "农场", "批发市场", 900, 1)
+    ship_and_receive(client, chain, "批发市场", "超市甲", 300, 5)
+    ship_and_receive(client, chain, "批发市场", "饭店", 100, 6)
+    ship_and_receive(client, chain, "批发市场", "加工厂", 400, 7)
+    transform = {"event_id": "pickling", "type": "transform", "occurred_at": (T0 + timedelta(hours=20)).isoformat(),
+                 "facility_id": str(chain["places"]["加工厂"].id),
+                 "inputs": [{"lot_id": str(chain["lot"].id), "quantity": 400, "unit": "kg"}],
+                 "outputs": [{"lot_id": str(pickles.id), "quantity": 350, "unit": "kg"}]}
+    assert client.post("/api/v1/trace-events", json=transform, headers=chain["headers"]).status_code == 201
+    ship_and_receive(client, chain, "加工厂", "超市乙", 350, 24, lot=pickles)
+    return pickles
+
+
+def test_forward_trace_reaches_every_place_and_product(client, chain):
+    pickles = _full_chain(client, chain)
+    found = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward", headers=chain["headers"]).get_json()
+    assert {f["name"] for f in found["facilities"]} == {"农场", "批发市场", "超市甲", "饭店", "加工厂", "超市乙"}
+    assert {lot["lot_code"] for lot in found["lots"]} == {"L-001", "P-9"}
+    distributed = {d["facility_id"]: d["quantity"] for d in found["distributed"]}
+    assert distributed[str(chain["places"]["超市甲"].id)] == 300
+    assert found["truncated"] is False and str(pickles.id) in {lot["id"] for lot in found["lots"]}
+
+
+def test_back_trace_of_the_pickles_finds_the_farm(client, chain):
+    pickles = _full_chain(client, chain)
+    found = client.get(f"/api/v1/lots/{pickles.id}/trace?direction=back", headers=chain["headers"]).get_json()
+    assert {"农场", "批发市场", "加工厂"} <= {f["name"] for f in found["facilities"]}
+    assert "饭店" not in {f["name"] for f in found["facilities"]}
+
+
+def test_depth_limit_truncates(client, chain):
+    _full_chain(client, chain)
+    found = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward&max_depth=1",
+                       headers=chain["headers"]).get_json()
+    assert found["truncated"] is True
+
+
+def test_a_cycle_ends(client, chain):
+    event(client, chain, "harvest", "农场", quantity=10)
+    ship_and_receive(client, chain, "农场", "批发市场", 5, 1)
+    ship_and_receive(client, chain, "批发市场", "农场", 5, 3)  # returned goods
+    found = client.get(f"/api/v1/lots/{chain['lot'].id}/trace", headers=chain["headers"]).get_json()
+    assert {f["name"] for f in found["facilities"]} == {"农场", "批发市场"}
+
+
+def test_the_spreadsheet_has_a_bom_and_one_row_per_movement(client, chain):
+    _full_chain(client, chain)
+    response = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward",
+                          headers={**chain["headers"], "Accept": "text/csv"})
+    assert response.mimetype == "text/csv" and response.data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == len(client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward",
+                                       headers=chain["headers"]).get_json()["events"])
+    assert {"超市甲", "饭店"} <= {row["to_facility"] for row in rows}
+    assert any(row["event_type"] == "transform" and row["input_lot_code"] == "L-001" for row in rows)
+
+
+def test_the_map_has_points_and_shipment_lines(client, chain):
+    _full_chain(client, chain)
+    found = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?format=geojson", headers=chain["headers"]).get_json()
+    kinds = {feature["geometry"]["type"] for feature in found["features"]}
+    assert kinds == {"Point", "LineString"}
+
+
+def test_businesses_do_not_trace(client, chain, make_user, auth_headers):
+    owner = make_user("enterprise", facility_id=chain["places"]["农场"].id)
+    assert_problem(client.get(f"/api/v1/lots/{chain['lot'].id}/trace", headers=auth_headers(owner)), 403)
+
+
+def test_a_batch_stores_the_valid_events(client, chain):
+    good = [{"event_id": f"b{i}", "type": "harvest", "occurred_at": T0.isoformat(),
+             "facility_id": str(chain["places"]["农场"].id), "lot_id": str(chain["lot"].id), "quantity": 1,
+             "unit": "kg"} for i in range(5)]
+    good[2]["quantity"] = -1
+    response = client.post("/api/v1/trace-events:batch", json={"events": good}, headers=chain["headers"]).get_json()
+    assert [item["status"] for item in response["results"]] == ["created", "created", "invalid", "created", "created"]
+    assert holding(chain, "农场") == 4
+
+
+def test_holdings_of_a_facility(client, chain):
+    event(client, chain, "harvest", "农场", quantity=7)
+    held = client.get(f"/api/v1/facilities/{chain['places']['农场'].id}/holdings", headers=chain["headers"])
+    assert [(h["lot_id"], h["quantity"]) for h in held.get_json()] == [(str(chain["lot"].id), 7.0)]
