@@ -58,10 +58,11 @@ def load_demo(password: str) -> dict:
     from seeds.checklists import load_checklists
     from seeds.field_checks import load_checks
     from seeds.grid_demo import load_grid
+    from seeds.supply_chain import load_supply_chain
 
     summary = {"regions": load_regions(), "users_created": load_users(password)}
     return {**summary, **load_grid(), "checklists_published": load_checklists(), "plan_tasks": load_plan(),
-            "checks_made": load_checks()}
+            "checks_made": load_checks(), "trace_events": load_supply_chain()}
 
 
 def load_plan() -> int:

@@ -22,6 +22,11 @@ def _square(lon):
                                                 [lon, 37.07], [lon, 37.06]]]}
 
 
+def _harvest(ctx):
+    return {"event_id": "matrix-harvest", "type": "harvest", "occurred_at": "2026-11-01T08:00:00+08:00",
+            "facility_id": ctx["facility"], "lot_id": ctx["lot"], "quantity": 5, "unit": "kg"}
+
+
 def _move(ctx):
     return {"action": "set_lead", "inspector_id": ctx["inspector"], "reason": "test"}
 
@@ -99,6 +104,19 @@ MATRIX = [
     ("GET", "/api/v1/attachments?owner_type=check&owner_id={check}", None, {"inspector": 422, "enterprise": 422}, 200),
     ("GET", "/api/v1/attachments/{attachment}", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/attachments/{attachment}/meta", None, {"inspector": 404, "enterprise": 404}, 200),
+    # traceability: staff read every lot and trace; recording needs the facility in scope (nobody's cells here)
+    ("GET", "/api/v1/products", None, {}, 200),
+    ("POST", "/api/v1/products", lambda ctx: {"name": "白菜", "category": "vegetables"}, {"lab": 403}, 201),
+    ("GET", "/api/v1/lots", None, {}, 200),
+    ("POST", "/api/v1/lots", lambda ctx: {"lot_code": "X1", "product_id": ctx["product"], "unit": "kg",
+                                          "facility_id": ctx["facility"]}, MANAGERS_CREATE, 403),
+    ("GET", "/api/v1/lots/{lot}", None, {"enterprise": 404}, 200),
+    ("GET", "/api/v1/lots/{lot}/trace", None, {"enterprise": 403}, 200),
+    ("GET", "/api/v1/trace-events", None, {}, 200),
+    ("POST", "/api/v1/trace-events", lambda ctx: _harvest(ctx), MANAGERS_CREATE, 403),
+    ("POST", "/api/v1/trace-events:batch", lambda ctx: {"events": [_harvest(ctx)]}, {"lab": 403}, 200),
+    ("GET", "/api/v1/facilities/{facility}/holdings", None, {"inspector": 404, "enterprise": 404}, 200),
+    ("GET", "/api/v1/traceability/violations", None, {"enterprise": 403}, 200),
     ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),
 ]
 
@@ -111,8 +129,10 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     template, task = _published_template(), _task(facility)
     order = _order(facility, template, inspector)
     attachment = _attachment(inspector, order.check_id)
+    product, lot = _lot(facility)
     ctx = {"inspector": str(inspector.id), "cell": str(cell.id),
-           "check_body": lambda: check_body(template, facility)}
+           "check_body": lambda: check_body(template, facility), "facility": str(facility.id),
+           "product": str(product.id), "lot": str(lot.id)}
     headers, user_id = {}, "00000000-0000-0000-0000-000000000000"
     if role != "anonymous":
         user = make_user(role, REGION[role])
@@ -126,7 +146,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
         kwargs = {"json": body(ctx)}
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
                       task=task.id, check=order.check_id, order=order.id,
-                      attachment=attachment.id, new=uuid.uuid4())
+                      attachment=attachment.id, new=uuid.uuid4(), lot=lot.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
@@ -172,6 +192,15 @@ def _order(facility, template, inspector):
     db.session.add_all([check, order])
     db.session.flush()
     return order
+
+
+def _lot(facility):
+    from backend.auth.actor import Actor
+    from backend.traceability import catalogue
+
+    product = catalogue.create_product(Actor.system(), name="白菜", category="vegetables")
+    return product, catalogue.create_lot(Actor.system(), lot_code="M-1", product_id=product.id,
+                                         facility_id=facility.id, unit="kg")
 
 
 def _attachment(inspector, check_id):

@@ -7,7 +7,7 @@ def test_demo_seeds_are_idempotent():
     first = load_demo("demo-password-1")
     users_before = db.session.scalar(db.select(db.func.count()).select_from(User))
     summary = load_demo("demo-password-1")
-    assert summary["users_created"] == 0 and summary["checks_made"] == 0
+    assert summary["users_created"] == 0 and summary["checks_made"] == 0 and summary["trace_events"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == users_before
     assert first["checks_made"] == 40
 
@@ -42,3 +42,15 @@ def test_cli_reports_bad_region(app):
     result = app.test_cli_runner().invoke(args=["users", "create", "--username", "x-user", "--role", "admin",
                                                 "--region", "999999", "--password", "cli-password-123"])
     assert result.exit_code != 0 and "Unknown region" in result.output
+
+
+def test_demo_supply_chain_traces_from_farm_to_shops():
+    from backend.auth.actor import Actor
+    from backend.traceability.models import Lot
+    from backend.traceability.trace import trace_lot
+
+    assert load_demo("demo-password-1")["trace_events"] > 40
+    cabbage = db.session.scalar(db.select(Lot).where(Lot.lot_code.like("BC-%-A")))
+    forward = trace_lot(Actor.system(), cabbage.id, direction="forward")
+    assert {"farm", "wholesale_market", "retailer", "producer"} <= {f["kind"] for f in forward["facilities"]}
+    assert any(lot["lot_code"].startswith("LBC-") for lot in forward["lots"])  # into the pickles

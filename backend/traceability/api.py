@@ -119,11 +119,14 @@ class TraceEvents(MethodView):
 class TraceEventBatch(MethodView):
     @blp.arguments(TraceBatchSchema)
     @blp.response(200, TraceBatchResultSchema)
+    @blp.alt_response(403, description="Labs do not record trace events")
     def post(self, data):
         """Record up to 1,000 events; the valid ones are stored, each refused one reported."""
         if len(data["events"]) > current_app.config["TRACE_BATCH_MAX"]:
             raise RuleViolation("Too many events in one batch.", code="batch_too_large", field="events")
-        results = batch.record_each(current_actor(), data["events"])
+        actor = current_actor()
+        catalogue.require_writer(actor)
+        results = batch.record_each(actor, data["events"])
         db.session.commit()
         return {"results": results,
                 "created": sum(1 for item in results if item["status"] == "created"),

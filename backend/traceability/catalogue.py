@@ -25,13 +25,17 @@ STAFF = ("admin", "supervisor", "inspector", "lab")
 WRITERS = ("admin", "supervisor", "inspector", "enterprise")
 
 
+def require_writer(actor: Actor) -> None:
+    if actor.role not in WRITERS and not actor.is_system:
+        raise Forbidden("Traceability data is recorded by businesses, inspectors and supervisors.")
+
+
 def writable_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "facility_id") -> Facility:
     """A facility the actor may record for: its own (enterprise), in its scope (staff)."""
+    require_writer(actor)
     facility = db.session.get(Facility, facility_id)
     if facility is None:
         raise RuleViolation("No such facility.", code="unknown_facility", field=field)
-    if actor.role not in WRITERS and not actor.is_system:
-        raise Forbidden("Traceability data is recorded by businesses, inspectors and supervisors.")
     if not db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == facility_id))):
         raise Forbidden("You may record only for your own facility or facilities in your scope.",
                         code="facility_out_of_scope", field=field)
@@ -40,8 +44,7 @@ def writable_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "fac
 
 def create_product(actor: Actor, *, name: str, category: str, gtin: str | None = None,
                    owner_facility_id: uuid.UUID | None = None) -> Product:
-    if actor.role not in WRITERS and not actor.is_system:
-        raise Forbidden("Products are registered by businesses and supervisors.")
+    require_writer(actor)
     if gtin is not None:
         if gs1_check_digit(gtin[:-1]) != gtin[-1]:
             raise RuleViolation(f"GTIN {gtin}: the check digit should be {gs1_check_digit(gtin[:-1])}.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, String, and_, cast, exists, literal, null, select, union_all
+from sqlalchemy import Select, String, cast, exists, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from backend.auth.actor import Actor
@@ -55,4 +55,4 @@ def violations_query(actor: Actor, *, region_code: str | None = None, type: str 
         conditions.append(rows.c.detected_at >= since)
     if until:
         conditions.append(rows.c.detected_at < until)
-    return query.where(and_(*conditions)).order_by(rows.c.detected_at.desc(), rows.c.event_id)
+    return query.where(*conditions).order_by(rows.c.detected_at.desc(), rows.c.event_id)
