@@ -115,6 +115,8 @@ MATRIX = [
     ("GET", "/api/v1/trace-events", None, {}, 200),
     ("POST", "/api/v1/trace-events", lambda ctx: _harvest(ctx), MANAGERS_CREATE, 403),
     ("POST", "/api/v1/trace-events:batch", lambda ctx: {"events": [_harvest(ctx)]}, {"lab": 403}, 200),
+    ("POST", "/api/v1/trace-events/import", "event_id,event_type,occurred_at,role,quantity,unit,lot_id,facility_id\n",
+     {"lab": 403}, 200),
     ("GET", "/api/v1/facilities/{facility}/holdings", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/traceability/violations", None, {"enterprise": 403}, 200),
     ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),

@@ -183,16 +183,38 @@ def test_a_cycle_ends(client, chain):
     assert {f["name"] for f in found["facilities"]} == {"农场", "批发市场"}
 
 
-def test_the_spreadsheet_has_a_bom_and_one_row_per_movement(client, chain):
-    _full_chain(client, chain)
-    response = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward",
+def _spreadsheet(client, chain, lot_id):
+    response = client.get(f"/api/v1/lots/{lot_id}/trace?direction=forward",
                           headers={**chain["headers"], "Accept": "text/csv"})
     assert response.mimetype == "text/csv" and response.data.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert len(rows) == len(client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward",
-                                       headers=chain["headers"]).get_json()["events"])
-    assert {"超市甲", "饭店"} <= {row["to_facility"] for row in rows}
-    assert any(row["event_type"] == "transform" and row["input_lot_code"] == "L-001" for row in rows)
+    return response.data
+
+
+def test_the_spreadsheet_has_a_row_per_recorded_event_line(client, chain):
+    _full_chain(client, chain)
+    data = _spreadsheet(client, chain, chain["lot"].id)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    found = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?direction=forward", headers=chain["headers"])
+    assert len(rows) == len(found.get_json()["records"])
+    assert {"harvest", "ship", "receive", "transform"} <= {row["event_type"] for row in rows}
+    assert {"超市甲", "饭店"} <= {row["location"] for row in rows if row["event_type"] == "receive"}
+    assert any(row["role"] == "input" and row["lot_code"] == "L-001" for row in rows)
+
+
+def test_the_spreadsheet_imports_again_without_duplicates(client, chain):
+    _full_chain(client, chain)
+    data = _spreadsheet(client, chain, chain["lot"].id)
+    before = db.session.scalar(db.select(db.func.count()).select_from(TraceEvent))
+    report = client.post("/api/v1/trace-events/import", data=data, content_type="text/csv",
+                         headers=chain["headers"]).get_json()
+    assert report["refused"] == 0 and report["created"] == 0 and report["replayed"] > 10
+    assert db.session.scalar(db.select(db.func.count()).select_from(TraceEvent)) == before
+
+
+def test_a_spreadsheet_without_ids_is_refused(client, chain):
+    response = client.post("/api/v1/trace-events/import", data="event_id,event_type\nx,ship\n".encode(),
+                           content_type="text/csv", headers=chain["headers"])
+    assert "header" in assert_problem(response, 422, "invalid_spreadsheet")["errors"]
 
 
 def test_the_map_has_points_and_shipment_lines(client, chain):

@@ -7,9 +7,10 @@ from flask.views import MethodView
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import RuleViolation
+from backend.common.http import accepts
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.extensions import db
-from backend.traceability import batch, catalogue, events, exports, trace, violations
+from backend.traceability import batch, catalogue, events, exports, spreadsheet, trace, violations
 from backend.traceability.schemas import (
     HoldingSchema,
     LotQueryArgsSchema,
@@ -85,14 +86,15 @@ class LotTrace(MethodView):
         found = trace.trace_lot(current_actor(), lot_id, direction=args["direction"], max_depth=args["max_depth"])
         wanted = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
         if wanted == "text/csv" and args["format"] == "json":
-            return Response(exports.trace_csv(found), mimetype="text/csv", headers={
+            return Response(spreadsheet.trace_csv(found), mimetype="text/csv", headers={
                 "Content-Disposition": f'attachment; filename="trace-{found["lot_code"]}.csv"'})
         if args["format"] == "geojson":
             return Response(current_app.json.dumps(exports.trace_geojson(found)), mimetype="application/geo+json")
         if args["format"] == "epcis":
             from backend.traceability.epcis import trace_document
             return Response(current_app.json.dumps(trace_document(found)), mimetype="application/ld+json")
-        return found
+        # Built by the database already (TraceSchema documents it): serialised as is, not re-walked.
+        return Response(current_app.json.dumps(found), mimetype="application/json")
 
 
 @blp.route("/trace-events")
@@ -128,10 +130,27 @@ class TraceEventBatch(MethodView):
         catalogue.require_writer(actor)
         results = batch.record_each(actor, data["events"])
         db.session.commit()
-        return {"results": results,
-                "created": sum(1 for item in results if item["status"] == "created"),
-                "replayed": sum(1 for item in results if item["status"] == "replayed"),
-                "refused": sum(1 for item in results if item["status"] not in ("created", "replayed"))}
+        return _summary(results)
+
+
+@blp.route("/trace-events/import")
+class TraceEventImport(MethodView):
+    @accepts("text/csv")
+    @blp.doc(requestBody={"required": True, "description": "A trace spreadsheet (GET /lots/{id}/trace, "
+                                                           "Accept: text/csv), UTF-8 with or without BOM",
+                          "content": {"text/csv": {"schema": {"type": "string"}}}})
+    @blp.response(200, TraceBatchResultSchema)
+    @blp.alt_response(403, description="Labs do not record trace events")
+    def post(self):
+        """Import a trace spreadsheet: rows of one event_id make one event; stored events replay."""
+        actor = current_actor()
+        catalogue.require_writer(actor)
+        found, problems = spreadsheet.events_from_csv(request.get_data(as_text=True))
+        if problems:
+            raise RuleViolation("The spreadsheet cannot be read.", code="invalid_spreadsheet", errors=problems)
+        results = batch.record_each(actor, found)
+        db.session.commit()
+        return _summary(results)
 
 
 @blp.route("/facilities/<uuid:facility_id>/holdings")
@@ -152,3 +171,10 @@ class Violations(MethodView):
         """Mass-balance, restricted-sales and unmatched-receipt violations in scope, newest first."""
         return violations.violations_query(current_actor(), **filters)
 
+
+
+def _summary(results: list[dict]) -> dict:
+    return {"results": results,
+            "created": sum(1 for item in results if item["status"] == "created"),
+            "replayed": sum(1 for item in results if item["status"] == "replayed"),
+            "refused": sum(1 for item in results if item["status"] not in ("created", "replayed"))}

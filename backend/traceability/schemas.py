@@ -180,6 +180,8 @@ class TraceSchema(ma.Schema):
     truncated = fields.Boolean(metadata={"description": "The depth or node cap cut the trace short"})
     lots = fields.List(fields.Dict(), metadata={"description": "Lots reached, with product; depth < 0 upstream"})
     facilities = fields.List(fields.Dict(), metadata={"description": "Facilities reached, with location and cell"})
-    events = fields.List(fields.Dict(), metadata={"description": "Movements: shipments and transformations"})
+    events = fields.List(fields.Dict(), metadata={"description": "Movements walked: shipments and transformations"})
+    records = fields.List(fields.Dict(), metadata={
+        "description": "Every recorded event line at the places reached (the spreadsheet's rows)"})
     distributed = fields.List(fields.Dict(), metadata={"description": "Quantity received per facility (forward)"})
     totals = fields.Dict()

@@ -7,7 +7,9 @@ direction walks them from every place that ever held the lot — never one query
 The walk is a working set of (lot, facility, depth) rows combined with UNION, so a node
 met again at the same depth is not expanded twice and cycles end at `max_depth`; no path
 arrays, which explode on converging supply chains. The same statement aggregates the
-answer as JSON (lots, facilities with location and cell, events, totals), so the API adds
+answer as JSON — lots, facilities with location and cell, `events` (the movements walked:
+shipments and transformations), `records` (every recorded event line at the places
+reached, harvests and sales included: the spreadsheet's rows) and totals — so the API adds
 little to what the database does.
 """
 from __future__ import annotations
@@ -43,6 +45,12 @@ edges AS (
       JOIN nodes a ON a.lot_id = e.from_lot_id AND a.facility_id = e.from_facility_id
       JOIN nodes b ON b.lot_id = e.to_lot_id AND b.facility_id = e.to_facility_id
       JOIN trace_events ev ON ev.id = e.event_pk
+),
+records AS (
+    SELECT ev.event_id, ev.type, ev.occurred_at, ev.facility_id, ev.other_facility_id, ev.reference, ev.flags,
+           tl.id, tl.lot_id, tl.role, tl.quantity, tl.unit
+      FROM nodes n JOIN trace_event_lots tl ON tl.lot_id = n.lot_id
+      JOIN trace_events ev ON ev.id = tl.event_pk AND ev.facility_id = n.facility_id
 )
 SELECT json_build_object(
   'truncated', (SELECT count(*) FROM reached) > :max_nodes OR EXISTS (
@@ -68,6 +76,11 @@ SELECT json_build_object(
               'quantity', e.quantity, 'unit', e.unit, 'reference', ev.reference, 'flags', ev.flags)
               ORDER BY ev.occurred_at, e.id), '[]'::json)
              FROM edges e JOIN trace_events ev ON ev.id = e.event_pk),
+  'records', (SELECT coalesce(json_agg(json_build_object(
+              'event_id', r.event_id, 'type', r.type, 'occurred_at', r.occurred_at, 'facility_id', r.facility_id,
+              'other_facility_id', r.other_facility_id, 'lot_id', r.lot_id, 'role', r.role,
+              'quantity', r.quantity, 'unit', r.unit, 'reference', r.reference, 'flags', r.flags)
+              ORDER BY r.occurred_at, r.event_id, r.id), '[]'::json) FROM records r),
   'distributed', (SELECT coalesce(json_agg(json_build_object(
               'facility_id', s.facility_id, 'quantity', s.quantity, 'unit', s.unit)
               ORDER BY s.quantity DESC), '[]'::json)
@@ -103,7 +116,7 @@ def trace_lot(actor: Actor, lot_id: uuid.UUID, *, direction: str = "both", max_d
     facilities = merged["facilities"]
     return {"lot_id": lot.id, "lot_code": lot.lot_code, "direction": direction, "max_depth": max_depth,
             **merged, "totals": {"facilities_reached": len(facilities), "lots_reached": len(merged["lots"]),
-                                 "events": len(merged["events"])}}
+                                 "events": len(merged["events"]), "records": len(merged["records"])}}
 
 
 def _merge(back: dict, forward: dict) -> dict:
@@ -123,4 +136,6 @@ def _merge(back: dict, forward: dict) -> dict:
             "facilities": union("facilities", lambda facility: facility["id"]),
             "events": union("events", lambda e: (e["event_id"], e["from_lot_id"], e["from_facility_id"],
                                                  e["to_lot_id"], e["to_facility_id"])),
+            "records": sorted(union("records", lambda r: (r["event_id"], r["lot_id"], r["role"])),
+                              key=lambda r: (r["occurred_at"], r["event_id"])),
             "distributed": forward["distributed"]}

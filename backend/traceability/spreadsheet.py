@@ -1,0 +1,60 @@
+"""The FSMA 204-style sortable spreadsheet of a trace, and reading it back.
+
+One row per recorded event line at the places a trace reached (a transformation has a row
+per input and per output), with the key data elements — event type and time, lot code and
+product, quantity and unit, where it happened, the immediate counterparty, the reference
+document — in human terms, followed by the ids that let the same file be imported again
+(`POST /trace-events/import`): rows of one `event_id` become one event, so a re-import
+replays what is stored (nothing duplicated) or records it afresh elsewhere.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import OrderedDict
+
+COLUMNS = ("event_id", "event_type", "occurred_at", "role", "lot_code", "product", "quantity", "unit",
+           "location", "location_address", "counterparty", "reference", "flags",
+           "lot_id", "facility_id", "counterparty_id")
+REQUIRED = ("event_id", "event_type", "occurred_at", "role", "quantity", "unit", "lot_id", "facility_id")
+
+
+def trace_csv(trace: dict) -> str:
+    """UTF-8 with a BOM, so Excel opens the Chinese names correctly."""
+    lots = {lot["id"]: lot for lot in trace["lots"]}
+    places = {facility["id"]: facility for facility in trace["facilities"]}
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for record in trace["records"]:
+        lot, place = lots.get(record["lot_id"], {}), places.get(record["facility_id"], {})
+        other = places.get(record["other_facility_id"], {})
+        writer.writerow([
+            record["event_id"], record["type"], record["occurred_at"], record["role"], lot.get("lot_code", ""),
+            lot.get("product", ""), record["quantity"], record["unit"], place.get("name", ""),
+            place.get("address", ""), other.get("name", ""), record.get("reference") or "",
+            " ".join(record.get("flags") or []), record["lot_id"], record["facility_id"],
+            record.get("other_facility_id") or "",
+        ])
+    return out.getvalue()
+
+
+def events_from_csv(text: str) -> tuple[list[dict], dict[str, list[str]]]:
+    """The events of a spreadsheet in POST /trace-events form, or the problems by row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
+    if missing:
+        return [], {"header": [f"Missing columns: {', '.join(missing)}."]}
+    events: OrderedDict[str, dict] = OrderedDict()
+    for row in reader:
+        event = events.setdefault(row["event_id"], {
+            "event_id": row["event_id"], "type": row["event_type"], "occurred_at": row["occurred_at"],
+            "facility_id": row["facility_id"], "other_facility_id": row.get("counterparty_id") or None,
+            "reference": row.get("reference") or None})
+        part = {"lot_id": row["lot_id"], "quantity": row["quantity"], "unit": row["unit"]}
+        if row["role"] == "subject":
+            event.update(part)
+        else:
+            event.setdefault("inputs" if row["role"] == "input" else "outputs", []).append(part)
+    return list(events.values()), {}
