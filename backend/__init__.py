@@ -35,9 +35,12 @@ def _import_models() -> None:
     """Every model, so the metadata (and Alembic's autogenerate) sees all tables."""
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
+    from backend.common import calendar_models as _calendar  # noqa: F401
     from backend.facilities import models as _facilities  # noqa: F401
     from backend.inspections import models as _inspections  # noqa: F401
+    from backend.recalls import models as _recalls  # noqa: F401
     from backend.regions import models as _regions  # noqa: F401
+    from backend.sampling import models as _sampling  # noqa: F401
     from backend.sync import models as _sync  # noqa: F401
     from backend.traceability import models as _traceability  # noqa: F401
 
@@ -88,6 +91,7 @@ def _register_api(app: Flask) -> None:
     from backend import health
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import auth_blp, users_blp
+    from backend.common.calendar_api import blp as calendar_blp
     from backend.extensions import api
     from backend.facilities.api import blp as facilities_blp
     from backend.inspections.api import blp as checklists_blp
@@ -95,12 +99,13 @@ def _register_api(app: Flask) -> None:
     from backend.inspections.checks_api import blp as checks_blp
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
+    from backend.sampling.api import blp as sampling_blp
     from backend.sync.api import blp as sync_blp
     from backend.traceability.api import blp as traceability_blp
 
     api.register_blueprint(health.blp)
     for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
-                      attachments_blp, sync_blp, traceability_blp, audit_blp):
+                      attachments_blp, sync_blp, traceability_blp, sampling_blp, audit_blp, calendar_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

@@ -104,6 +104,9 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # A receipt with no matching shipment becomes a violation after this many hours.
         "TRACE_GRACE_HOURS": _int(env, "TRACE_GRACE_HOURS", 48),
         "TRACE_BATCH_MAX": 1000,
+        # 复检 windows (Food Safety Law art. 88): working days after a lab result, hours after a rapid one.
+        "RETEST_WORKING_DAYS": _int(env, "RETEST_WORKING_DAYS", 7),
+        "RETEST_RAPID_HOURS": _int(env, "RETEST_RAPID_HOURS", 4),
         # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
         "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
         # HTTP

@@ -55,14 +55,17 @@ def load_users(password: str) -> int:
 
 def load_demo(password: str) -> dict:
     """Load everything; existing rows are updated or kept, never duplicated."""
+    from seeds.calendar import load_calendar
     from seeds.checklists import load_checklists
     from seeds.field_checks import load_checks
     from seeds.grid_demo import load_grid
+    from seeds.limits import load_limits
     from seeds.supply_chain import load_supply_chain
 
     summary = {"regions": load_regions(), "users_created": load_users(password)}
     return {**summary, **load_grid(), "checklists_published": load_checklists(), "plan_tasks": load_plan(),
-            "checks_made": load_checks(), "trace_events": load_supply_chain()}
+            "checks_made": load_checks(), "trace_events": load_supply_chain(), "limits": load_limits(),
+            "calendar_days": load_calendar()}
 
 
 def load_plan() -> int:

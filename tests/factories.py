@@ -161,7 +161,7 @@ def committed(app):
     """Ids of rows a `committing` test made (facilities, cells, templates, users), deleted
     again afterwards in foreign-key order with everything hanging off them. Audit rows
     stay: the database refuses to delete them."""
-    made = {"facilities": [], "cells": [], "templates": [], "users": []}
+    made = {"facilities": [], "cells": [], "templates": [], "users": [], "limits": []}
     yield made
     from sqlalchemy import text
 
@@ -172,6 +172,15 @@ def committed(app):
 
 
 PURGE = (
+    "DELETE FROM recall_lots WHERE recall_id IN (SELECT id FROM recalls WHERE producer_facility_id = ANY(:facilities))",
+    "DELETE FROM recalls WHERE producer_facility_id = ANY(:facilities)",
+    "DELETE FROM credit_events WHERE facility_id = ANY(:facilities)",
+    "DELETE FROM test_results WHERE sample_id IN (SELECT id FROM samples WHERE facility_id = ANY(:facilities))",
+    "DELETE FROM retest_requests WHERE sample_id IN (SELECT id FROM samples WHERE facility_id = ANY(:facilities))",
+    "DELETE FROM samples WHERE facility_id = ANY(:facilities)",
+    "DELETE FROM limits WHERE id = ANY(:limits)",
+    "DELETE FROM holdings WHERE facility_id = ANY(:facilities)",
+    "DELETE FROM lots WHERE facility_id = ANY(:facilities)",
     "DELETE FROM attachments WHERE owner_id IN (SELECT id FROM checks WHERE facility_id = ANY(:facilities))",
     "DELETE FROM rectification_orders WHERE facility_id = ANY(:facilities)",
     "DELETE FROM checks WHERE facility_id = ANY(:facilities)",

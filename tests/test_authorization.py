@@ -22,6 +22,12 @@ def _square(lon):
                                                 [lon, 37.07], [lon, 37.06]]]}
 
 
+def _sample(ctx):
+    return {"id": str(uuid.uuid4()), "sample_no": f"M-{uuid.uuid4().hex[:8]}", "facility_id": ctx["facility"],
+            "product_name": "白菜", "food_category": "vegetables", "quantity": "1 kg", "method": "lab",
+            "sampled_at": "2026-11-20T10:00:00+08:00"}
+
+
 def _harvest(ctx):
     return {"event_id": "matrix-harvest", "type": "harvest", "occurred_at": "2026-11-01T08:00:00+08:00",
             "facility_id": ctx["facility"], "lot_id": ctx["lot"], "quantity": 5, "unit": "kg"}
@@ -119,6 +125,38 @@ MATRIX = [
      {"lab": 403}, 200),
     ("GET", "/api/v1/facilities/{facility}/holdings", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/traceability/violations", None, {"enterprise": 403}, 200),
+    # the working-day calendar: everyone reads, administrators keep it
+    ("GET", "/api/v1/calendar/days?year=2026", None, {}, 200),
+    ("PUT", "/api/v1/calendar/days/2030-01-07", lambda ctx: {"kind": "holiday", "name": "测试"}, {"admin": 200}, 403),
+    ("DELETE", "/api/v1/calendar/days/2030-01-07", None, {"admin": 204}, 403),
+    ("GET", "/api/v1/calendar/deadline?start=2026-01-09T15:00:00%2B08:00&working_days=7", None, {}, 200),
+    # sampling: the sample (lab, in 130502's cell nobody here holds) is collected, not yet in the lab
+    ("GET", "/api/v1/samples", None, {}, 200),
+    ("POST", "/api/v1/samples", lambda ctx: _sample(ctx), {"supervisor": 201}, 403),
+    ("GET", "/api/v1/samples/{sample}", None, {"inspector": 404, "enterprise": 404}, 200),
+    ("POST", "/api/v1/samples/{sample}/receive", lambda ctx: {"lab_name": "检验中心"},
+     {"lab": 200, "inspector": 404, "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/results", lambda ctx: {"results": [
+        {"analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "GB 5009.12"}]},
+     {"lab": 409, "inspector": 404, "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/verdict", lambda ctx: {}, {"lab": 409, "inspector": 404, "enterprise": 404},
+     403),
+    ("POST", "/api/v1/samples/{sample}/results/{new}/amend", lambda ctx: {
+        "analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "m", "reason": "r"},
+     {"lab": 404, "inspector": 404, "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/lot", lambda ctx: {"lot_id": ctx["lot"]}, MANAGERS | {"inspector": 404,
+                                                                                             "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/notify", lambda ctx: {}, {"admin": 409, "supervisor": 409, "lab": 409,
+                                                                  "inspector": 404, "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/retest-request", lambda ctx: {"method": "lab", "reason": "r"},
+     {"admin": 409, "supervisor": 409, "inspector": 404, "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/retest-request/decision", lambda ctx: {"accept": False},
+     {"admin": 409, "supervisor": 409, "inspector": 404, "enterprise": 404}, 403),
+    ("GET", "/api/v1/limits", None, {}, 200),
+    ("POST", "/api/v1/limits", lambda ctx: {"analyte": "lead", "food_category": "tea", "unit": "mg/kg",
+                                            "max_value": "5", "standard": "GB 2762", "valid_from": "2026-01-01"},
+     {"admin": 201}, 403),
+    ("GET", "/api/v1/reports/pass-rate?group_by=month", None, {"enterprise": 403}, 200),
     ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),
 ]
 
@@ -132,6 +170,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     order = _order(facility, template, inspector)
     attachment = _attachment(inspector, order.check_id)
     product, lot = _lot(facility)
+    sample = _collected_sample(facility, inspector)
     ctx = {"inspector": str(inspector.id), "cell": str(cell.id),
            "check_body": lambda: check_body(template, facility), "facility": str(facility.id),
            "product": str(product.id), "lot": str(lot.id)}
@@ -148,7 +187,8 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
         kwargs = {"json": body(ctx)}
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
                       task=task.id, check=order.check_id, order=order.id,
-                      attachment=attachment.id, new=uuid.uuid4(), lot=lot.id)
+                      attachment=attachment.id, new=uuid.uuid4(), lot=lot.id,
+                      sample=sample.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
@@ -194,6 +234,19 @@ def _order(facility, template, inspector):
     db.session.add_all([check, order])
     db.session.flush()
     return order
+
+
+def _collected_sample(facility, inspector):
+    from backend.extensions import db
+    from backend.sampling.models import Sample
+
+    sample = Sample(id=uuid.uuid4(), sample_no=f"C-{uuid.uuid4().hex[:8]}", facility_id=facility.id,
+                    region_code=facility.region_code, product_name="白菜", food_category="vegetables",
+                    quantity="1 kg", method="lab", sampled_at=facility.created_at, collected_by=inspector.id,
+                    body_sha256="0" * 64)
+    db.session.add(sample)
+    db.session.flush()
+    return sample
 
 
 def _lot(facility):

@@ -77,8 +77,8 @@ def record_check(actor: Actor, data: dict) -> Submission:
     facility = db.session.get(Facility, data["facility_id"])
     if facility is None:
         raise RuleViolation("No such facility.", code="unknown_facility", field="facility_id")
-    task = _task_for(data.get("task_id"), facility)
-    _require_checker_of(actor, facility, task)
+    task = task_for(data.get("task_id"), facility)
+    require_checker_of(actor, facility, task)
     scored, errors = score(scored_items(template), data["results"])
     if errors:
         raise RuleViolation("The results do not match the template version.", code="results_mismatch",
@@ -136,7 +136,7 @@ def _replayed(actor: Actor, stored: Check, digest: str) -> Check:
     return stored
 
 
-def _task_for(task_id: uuid.UUID | None, facility: Facility) -> InspectionTask | None:
+def task_for(task_id: uuid.UUID | None, facility: Facility) -> InspectionTask | None:
     if task_id is None:
         return None
     task = db.session.get(InspectionTask, task_id, with_for_update=True)
@@ -147,7 +147,7 @@ def _task_for(task_id: uuid.UUID | None, facility: Facility) -> InspectionTask |
     return task
 
 
-def _require_checker_of(actor: Actor, facility: Facility, task: InspectionTask | None) -> None:
+def require_checker_of(actor: Actor, facility: Facility, task: InspectionTask | None) -> None:
     """Inspectors check facilities in their cells, or any facility of a task given to them;
     supervisors anywhere in their region."""
     if task is not None and task.assignee_id == actor.id:

@@ -1,0 +1,71 @@
+"""The working-day calendar: holidays and make-up working days (admins), and deadlines."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask.views import MethodView
+
+from backend.auth.guard import current_actor
+from backend.common import workdays
+from backend.common.blueprint import Blueprint
+from backend.common.calendar_schemas import (
+    CalendarDaySchema,
+    CalendarDaySetSchema,
+    CalendarYearArgsSchema,
+    DeadlineArgsSchema,
+    DeadlineSchema,
+)
+from backend.common.domain_errors import NotFound
+from backend.extensions import db
+
+blp = Blueprint("calendar", __name__, description="Working-day calendar (Asia/Shanghai): holidays, 调休, deadlines.")
+
+
+def _day(value: str) -> date:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or len(value) != 10 or not 2000 <= day.year <= 2100:
+        raise NotFound(f"{value!r} is not a day (YYYY-MM-DD, years 2000-2100).")
+    return day
+
+
+@blp.route("/calendar/days")
+class CalendarDays(MethodView):
+    @blp.arguments(CalendarYearArgsSchema, location="query")
+    @blp.response(200, CalendarDaySchema(many=True))
+    def get(self, args):
+        """The year's entries; days not listed follow the weekly pattern (Mon-Fri work)."""
+        return workdays.list_days(args["year"])
+
+
+@blp.route("/calendar/days/<string:day>")
+class CalendarDayByDate(MethodView):
+    @blp.arguments(CalendarDaySetSchema)
+    @blp.response(200, CalendarDaySchema)
+    @blp.alt_response(403, description="Not an administrator")
+    @blp.alt_response(422, description="A make-up working day on a weekday (code workday_on_weekday)")
+    def put(self, data, day):
+        """Mark the day a holiday or a make-up working day (admins). Holidays may be entered on
+        weekends, as the State Council's notice prints them; make-up working days only on weekends."""
+        row = workdays.set_day(current_actor(), _day(day), **data)
+        db.session.commit()
+        return row
+
+    @blp.response(204)
+    @blp.alt_response(403, description="Not an administrator")
+    def delete(self, day):
+        """Remove the day's entry, so it follows the weekly pattern again (admins; idempotent)."""
+        workdays.clear_day(current_actor(), _day(day))
+        db.session.commit()
+
+
+@blp.route("/calendar/deadline")
+class Deadline(MethodView):
+    @blp.arguments(DeadlineArgsSchema, location="query")
+    @blp.response(200, DeadlineSchema)
+    def get(self, args):
+        """The deadline `working_days` working days after `start`: the day of the event is not
+        counted, the window closes at the end of the N-th working day (Asia/Shanghai)."""
+        return {**args, "deadline": workdays.add_working_days(args["start"], args["working_days"])}

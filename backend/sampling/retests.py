@@ -1,0 +1,92 @@
+"""Notification of results and re-test requests (复检, Food Safety Law art. 88).
+
+The business may ask for a re-test within 7 working days of being notified of a lab
+result, and within 4 hours of a rapid-test result (rapid results are notified on the
+spot); the re-test of a rapid test may not use a rapid method; one re-test per sample.
+The regulator accepts (naming a different lab) or refuses the request.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from backend.audit import service as audit
+from backend.auth.actor import Actor
+from backend.common import clock
+from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
+from backend.common.workdays import add_hours, add_working_days
+from backend.extensions import db
+from backend.sampling.models import RetestRequest, Sample
+
+
+def notify(actor: Actor, sample: Sample, notified_at: datetime | None = None) -> Sample:
+    """Record when the business was told the result: its re-test window starts then."""
+    if actor.role not in ("admin", "supervisor", "inspector", "lab") or not actor.covers_region(sample.region_code):
+        raise Forbidden("Supervision staff of the sample's region record notifications.")
+    if sample.verdict_at is None:
+        raise Conflict("There is no result to notify yet.", code="no_verdict")
+    if sample.notified_at is None:
+        sample.notified_at = notified_at or clock.now()
+        audit.record(actor, "sample.notify", "sample", sample.id, region_code=sample.region_code,
+                     after={"notified_at": sample.notified_at})
+        db.session.flush()
+    return sample
+
+
+def retest_window_end(sample: Sample) -> datetime:
+    if sample.method == "rapid":
+        return add_hours(sample.notified_at, current_app.config["RETEST_RAPID_HOURS"])
+    return add_working_days(sample.notified_at, current_app.config["RETEST_WORKING_DAYS"])
+
+
+def request_retest(actor: Actor, sample: Sample, *, method: str, reason: str) -> RetestRequest:
+    if actor.role not in ("enterprise", "supervisor", "admin"):
+        raise Forbidden("The business (or a supervisor on its behalf) requests a re-test.")
+    if sample.status != "unqualified" or sample.notified_at is None:
+        raise Conflict("Only an unqualified result the business was notified of can be re-tested.",
+                       code="not_retestable")
+    if sample.method == "rapid" and method == "rapid":
+        raise RuleViolation("The re-test of a rapid test may not use a rapid method.", code="rapid_retest",
+                            field="method")
+    window_end = retest_window_end(sample)
+    now = clock.now()
+    if now > window_end:
+        raise RuleViolation(f"The re-test window closed at {window_end.isoformat()}.", code="retest_window_closed",
+                            window_ends_at=window_end.isoformat())
+    if request_of(sample) is not None:
+        raise Conflict("A re-test was already requested for this sample.", code="retest_exists")
+    request = RetestRequest(sample_id=sample.id, method=method, reason=reason, requested_by=actor.id,
+                            requested_at=now, window_ends_at=window_end)
+    db.session.add(request)
+    sample.status = "retest_requested"
+    db.session.flush()
+    audit.record(actor, "sample.retest_request", "sample", sample.id, region_code=sample.region_code,
+                 after={"method": method, "reason": reason, "window_ends_at": window_end})
+    return request
+
+
+def request_of(sample: Sample) -> RetestRequest | None:
+    return db.session.scalar(select(RetestRequest).where(RetestRequest.sample_id == sample.id))
+
+
+def decide_retest(actor: Actor, sample: Sample, *, accept: bool, lab_name: str | None = None) -> RetestRequest:
+    """A supervisor accepts (the re-test lab must differ from the first) or refuses."""
+    if actor.role not in ("supervisor", "admin") or not actor.covers_region(sample.region_code):
+        raise Forbidden("Supervisors of the sample's region decide re-test requests.")
+    request = request_of(sample)
+    if request is None:
+        raise Conflict("No re-test was requested for this sample.", code="no_retest_request")
+    if request.status != "requested":
+        raise Conflict(f"The request was already {request.status}.", code="retest_decided")
+    if accept and (not lab_name or lab_name == sample.lab_name):
+        raise RuleViolation("The re-test lab must be named and differ from the first lab.", code="same_lab",
+                            field="lab_name")
+    request.status, request.lab_name = ("accepted", lab_name) if accept else ("refused", None)
+    if not accept:
+        sample.status = "unqualified"
+    db.session.flush()
+    audit.record(actor, "sample.retest_decision", "sample", sample.id, region_code=sample.region_code,
+                 after={"status": request.status, "lab_name": lab_name})
+    return request
