@@ -8,7 +8,15 @@ from backend.sampling.passrate import GROUPS
 from backend.sampling.units import UNITS
 
 NAME = validate.Length(min=1, max=64)
-VALUE = {"as_string": False, "allow_nan": False, "validate": validate.Range(min=0, error="Values are ≥ 0.")}
+
+
+def _not_negative(value) -> None:
+    # A function, not validate.Range: apispec would print a Decimal bound into the spec as a string.
+    if value is not None and not 0 <= value < 10**12:
+        raise ma.ValidationError("Values are ≥ 0 (and below 10^12).")
+
+
+VALUE = {"as_string": False, "allow_nan": False, "validate": _not_negative, "metadata": {"description": "≥ 0, below 10^12"}}
 
 
 class RapidReadingSchema(ma.Schema):

@@ -9,8 +9,16 @@ from backend.traceability.trace import MAX_DEPTH
 GTIN = validate.Regexp(r"^\d{8}$|^\d{12,14}$", error="A GTIN has 8, 12, 13 or 14 digits.")
 UNIT = fields.String(required=True, validate=validate.Length(min=1, max=16),
                      metadata={"description": "kg, box, piece, UN/ECE codes like KGM…; must be the lot's unit"})
-QUANTITY = {"required": True, "as_string": False, "places": 3,
-            "validate": validate.Range(min=0, min_inclusive=False, max=10**15, error="Quantities are > 0.")}
+
+
+def _positive_quantity(value) -> None:
+    # A function, not validate.Range: apispec would print a Decimal bound into the spec as a string.
+    if not 0 < value <= 10**15:
+        raise ma.ValidationError("Quantities are > 0 (and at most 10^15).")
+
+
+QUANTITY = {"required": True, "as_string": False, "places": 3, "validate": _positive_quantity,
+            "metadata": {"description": "> 0"}}
 
 
 class ProductSchema(ma.Schema):
