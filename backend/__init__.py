@@ -2,16 +2,29 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Blueprint, Flask, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 
 from backend.config import load_config
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Decimals (quantities, lab values) as JSON numbers, not strings."""
+
+    @staticmethod
+    def default(value):
+        if isinstance(value, Decimal):
+            return float(value)
+        return DefaultJSONProvider.default(value)
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides what the environment sets."""
     app = Flask(__name__)
+    app.json = JSONProvider(app)
     app.config.update(load_config())
     if config:
         app.config.update(config)
@@ -38,6 +51,7 @@ def _import_models() -> None:
     from backend.common import calendar_models as _calendar  # noqa: F401
     from backend.facilities import models as _facilities  # noqa: F401
     from backend.inspections import models as _inspections  # noqa: F401
+    from backend.notifications import models as _notifications  # noqa: F401
     from backend.recalls import models as _recalls  # noqa: F401
     from backend.regions import models as _regions  # noqa: F401
     from backend.sampling import models as _sampling  # noqa: F401
@@ -97,21 +111,26 @@ def _register_api(app: Flask) -> None:
     from backend.inspections.api import blp as checklists_blp
     from backend.inspections.attachments_api import blp as attachments_blp
     from backend.inspections.checks_api import blp as checks_blp
+    from backend.notifications.api import blp as notifications_blp
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
     from backend.sampling.api import blp as sampling_blp
     from backend.sync.api import blp as sync_blp
     from backend.traceability.api import blp as traceability_blp
+    from backend.traceability.epcis_api import blp as epcis_blp
 
     api.register_blueprint(health.blp)
     for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
-                      attachments_blp, sync_blp, traceability_blp, sampling_blp, audit_blp, calendar_blp):
+                      attachments_blp, sync_blp, traceability_blp, epcis_blp, sampling_blp, audit_blp, calendar_blp,
+                      notifications_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 
 def _register_cli(app: Flask) -> None:
     from backend.cli import facilities_cli, seed_command, users_cli
+    from backend.notifications.cli import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(facilities_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(worker_command)

@@ -28,6 +28,16 @@ def _sample(ctx):
             "sampled_at": "2026-11-20T10:00:00+08:00"}
 
 
+def _epcis(ctx):
+    return {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument",
+            "schemaVersion": "2.0", "creationDate": "2026-11-01T08:00:00+08:00",
+            "epcisBody": {"eventList": [{
+                "type": "ObjectEvent", "eventID": "urn:foodgrid:event:matrix-epcis", "action": "OBSERVE",
+                "bizStep": "receiving", "eventTime": "2026-11-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                "bizLocation": {"id": f"urn:foodgrid:facility:{ctx['facility']}"},
+                "quantityList": [{"epcClass": f"urn:foodgrid:lot:{ctx['lot']}", "quantity": 5, "uom": "KGM"}]}]}}
+
+
 def _harvest(ctx):
     return {"event_id": "matrix-harvest", "type": "harvest", "occurred_at": "2026-11-01T08:00:00+08:00",
             "facility_id": ctx["facility"], "lot_id": ctx["lot"], "quantity": 5, "unit": "kg"}
@@ -125,10 +135,12 @@ MATRIX = [
      {"lab": 403}, 200),
     ("GET", "/api/v1/facilities/{facility}/holdings", None, {"inspector": 404, "enterprise": 404}, 200),
     ("GET", "/api/v1/traceability/violations", None, {"enterprise": 403}, 200),
+    # EPCIS: 200 with a capture report (events out of the caller's scope are rejected in it); labs do not record
+    ("POST", "/api/v1/epcis/capture", lambda ctx: _epcis(ctx), {"lab": 403}, 200),
     # the working-day calendar: everyone reads, administrators keep it
     ("GET", "/api/v1/calendar/days?year=2026", None, {}, 200),
-    ("PUT", "/api/v1/calendar/days/2030-01-07", lambda ctx: {"kind": "holiday", "name": "测试"}, {"admin": 200}, 403),
-    ("DELETE", "/api/v1/calendar/days/2030-01-07", None, {"admin": 204}, 403),
+    ("PUT", "/api/v1/calendar/days/{day}", lambda ctx: {"kind": "holiday", "name": "测试"}, {"admin": 200}, 403),
+    ("DELETE", "/api/v1/calendar/days/{day}", None, {"admin": 204}, 403),
     ("GET", "/api/v1/calendar/deadline?start=2026-01-09T15:00:00%2B08:00&working_days=7", None, {}, 200),
     # sampling: the sample (lab, in 130502's cell nobody here holds) is collected, not yet in the lab
     ("GET", "/api/v1/samples", None, {}, 200),
@@ -188,7 +200,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
                       task=task.id, check=order.check_id, order=order.id,
                       attachment=attachment.id, new=uuid.uuid4(), lot=lot.id,
-                      sample=sample.id)
+                      sample=sample.id, day="2030-01-07")
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)

@@ -121,6 +121,7 @@ class InspectionTask(ChangeTracked, db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # overdue, supervisor told
     row_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": row_version}
@@ -209,7 +210,7 @@ class RectificationOrder(db.Model):
         return self.status == "open" and self.deadline < at
 
 
-ATTACHMENT_OWNERS = ("check",)  # samples, complaints and recall progress join as they are built
+ATTACHMENT_OWNERS = ("check",)  # samples, complaints and recall evidence join as they are built
 
 
 class Attachment(db.Model):

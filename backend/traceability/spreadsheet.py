@@ -42,12 +42,16 @@ def trace_csv(trace: dict) -> str:
 
 def events_from_csv(text: str) -> tuple[list[dict], dict[str, list[str]]]:
     """The events of a spreadsheet in POST /trace-events form, or the problems by row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header, rows = reader.fieldnames or [], list(reader)
+    except csv.Error as error:
+        return [], {f"line {reader.line_num}": [f"Not readable as CSV: {error}."]}
+    missing = [column for column in REQUIRED if column not in header]
     if missing:
         return [], {"header": [f"Missing columns: {', '.join(missing)}."]}
     events: OrderedDict[str, dict] = OrderedDict()
-    for row in reader:
+    for row in rows:
         event = events.setdefault(row["event_id"], {
             "event_id": row["event_id"], "type": row["event_type"], "occurred_at": row["occurred_at"],
             "facility_id": row["facility_id"], "other_facility_id": row.get("counterparty_id") or None,
