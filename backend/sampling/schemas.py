@@ -16,7 +16,8 @@ def _not_negative(value) -> None:
         raise ma.ValidationError("Values are ≥ 0 (and below 10^12).")
 
 
-VALUE = {"as_string": False, "allow_nan": False, "validate": _not_negative, "metadata": {"description": "≥ 0, below 10^12"}}
+VALUE = {"as_string": False, "allow_nan": False, "validate": _not_negative,
+         "metadata": {"description": "≥ 0, below 10^12"}}
 
 
 class RapidReadingSchema(ma.Schema):
