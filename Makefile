@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv spec lint bench bench-locate bench-checks bench-sync clean-venv
+.PHONY: run test venv spec lint bench bench-locate bench-checks bench-sync bench-trace bench-recall clean-venv
 
 run: $(STAMP)  ## Serve the API with demo data on http://127.0.0.1:$${PORT:-8000}
 	scripts/serve
@@ -29,7 +29,7 @@ clean-venv:
 lint: $(STAMP)  ## Static checks (ruff)
 	$(BIN)/ruff check backend grid seeds tests scripts bench wsgi.py
 
-bench: bench-locate bench-checks bench-sync  ## All benchmarks (never part of make test)
+bench: bench-locate bench-checks bench-sync bench-trace bench-recall  ## All benchmarks (never part of make test)
 
 bench-locate: $(STAMP)  ## Locate throughput vs a bare endpoint, recompute time
 	$(BIN)/python bench/run.py
@@ -39,3 +39,9 @@ bench-checks: $(STAMP)  ## Check upload throughput vs a one-INSERT floor endpoin
 
 bench-sync: $(STAMP)  ## Full and empty incremental sync at 1x and 10x data
 	$(BIN)/python bench/sync_bench.py
+
+bench-trace: $(STAMP)  ## Forward trace of a hub lot: API vs raw SQL vs a per-hop ORM walk
+	$(BIN)/python bench/trace_bench.py
+
+bench-recall: $(STAMP)  ## A recall of the synthetic hub lot initiated: scope rows and tasks vs the trace alone
+	$(BIN)/python bench/recall_bench.py

@@ -112,6 +112,7 @@ def _register_api(app: Flask) -> None:
     from backend.inspections.attachments_api import blp as attachments_blp
     from backend.inspections.checks_api import blp as checks_blp
     from backend.notifications.api import blp as notifications_blp
+    from backend.recalls.api import blp as recalls_blp
     from backend.regions.api import blp as regions_blp
     from backend.regions.grid_api import blp as grid_blp
     from backend.sampling.api import blp as sampling_blp
@@ -121,8 +122,8 @@ def _register_api(app: Flask) -> None:
 
     api.register_blueprint(health.blp)
     for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
-                      attachments_blp, sync_blp, traceability_blp, epcis_blp, sampling_blp, audit_blp, calendar_blp,
-                      notifications_blp):
+                      attachments_blp, sync_blp, traceability_blp, epcis_blp, sampling_blp, recalls_blp, audit_blp,
+                      calendar_blp, notifications_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
 

@@ -72,7 +72,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
                 "connect_timeout": _int(env, "DB_CONNECT_TIMEOUT_S", 5),
                 "application_name": "foodgrid",
                 # Every statement is bounded; synchronous_commit stays on (a 201 is on disk).
-                "options": f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC",
+                # JIT off: compiling costs more than it saves on these short queries (trace: +45 ms a call).
+                "options": f"-c statement_timeout={statement_timeout_ms} -c TimeZone=UTC -c jit=off",
             },
         },
         "SQLALCHEMY_RECORD_QUERIES": False,

@@ -60,12 +60,13 @@ def load_demo(password: str) -> dict:
     from seeds.field_checks import load_checks
     from seeds.grid_demo import load_grid
     from seeds.limits import load_limits
+    from seeds.recall_demo import load_recall_story
     from seeds.supply_chain import load_supply_chain
 
     summary = {"regions": load_regions(), "users_created": load_users(password)}
     return {**summary, **load_grid(), "checklists_published": load_checklists(), "plan_tasks": load_plan(),
             "checks_made": load_checks(), "trace_events": load_supply_chain(), "limits": load_limits(),
-            "calendar_days": load_calendar()}
+            "calendar_days": load_calendar(), "recall_story": load_recall_story()}
 
 
 def load_plan() -> int:

@@ -158,10 +158,10 @@ def check_body(template, facility, *, failed=(), **overrides) -> dict:
 
 @pytest.fixture
 def committed(app):
-    """Ids of rows a `committing` test made (facilities, cells, templates, users), deleted
+    """Ids of rows a `committing` test made (facilities, cells, templates, users, outbox), deleted
     again afterwards in foreign-key order with everything hanging off them. Audit rows
     stay: the database refuses to delete them."""
-    made = {"facilities": [], "cells": [], "templates": [], "users": [], "limits": []}
+    made = {"facilities": [], "cells": [], "templates": [], "users": [], "limits": [], "outbox": []}
     yield made
     from sqlalchemy import text
 
@@ -172,6 +172,8 @@ def committed(app):
 
 
 PURGE = (
+    "DELETE FROM notifications WHERE outbox_id = ANY(:outbox) OR user_id = ANY(:users)",
+    "DELETE FROM outbox WHERE id = ANY(:outbox)",
     "DELETE FROM recall_lots WHERE recall_id IN (SELECT id FROM recalls WHERE producer_facility_id = ANY(:facilities))",
     "DELETE FROM recalls WHERE producer_facility_id = ANY(:facilities)",
     "DELETE FROM credit_events WHERE facility_id = ANY(:facilities)",

@@ -169,6 +169,24 @@ MATRIX = [
                                             "max_value": "5", "standard": "GB 2762", "valid_from": "2026-01-01"},
      {"admin": 201}, 403),
     ("GET", "/api/v1/reports/pass-rate?group_by=month", None, {"enterprise": 403}, 200),
+    # recalls: a proposed recall of the facility's lot, in 130502; its scope is empty until initiated
+    ("GET", "/api/v1/recalls", None, {}, 200),
+    ("POST", "/api/v1/recalls", lambda ctx: {"producer_facility_id": ctx["facility"], "lot_ids": [ctx["lot"]],
+                                             "reason": "test"}, MANAGERS_CREATE, 403),
+    ("GET", "/api/v1/recalls/{recall}", None, {"enterprise": 404}, 200),
+    ("POST", "/api/v1/recalls/{recall}/transitions", lambda ctx: {"action": "reject", "note": "test"},
+     {**MANAGERS, "enterprise": 404}, 409),
+    ("POST", "/api/v1/recalls/{recall}/progress", lambda ctx: {"facility_id": ctx["facility"], "recovered": 1},
+     {"admin": 422, "supervisor": 422, "enterprise": 404}, 403),
+    ("POST", "/api/v1/recalls/{recall}/verifications", lambda ctx: {"facility_id": ctx["facility"]},
+     {"enterprise": 404}, 422),
+    ("POST", "/api/v1/recalls/{recall}/waivers", lambda ctx: {"facility_id": ctx["facility"], "reason": "r"},
+     {"admin": 422, "supervisor": 422, "enterprise": 404}, 403),
+    ("GET", "/api/v1/public/recalls", None, {"anonymous": 200}, 200),
+    # notifications: everyone reads (and marks) only their own
+    ("GET", "/api/v1/notifications", None, {}, 200),
+    ("GET", "/api/v1/notifications?unread=true", None, {}, 200),
+    ("POST", "/api/v1/notifications/{new}/read", None, {}, 404),
     ("GET", "/api/v1/rectification-orders/{order}", None, {"inspector": 404, "enterprise": 404}, 200),
 ]
 
@@ -183,6 +201,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     attachment = _attachment(inspector, order.check_id)
     product, lot = _lot(facility)
     sample = _collected_sample(facility, inspector)
+    recall = _proposed_recall(facility, lot)
     ctx = {"inspector": str(inspector.id), "cell": str(cell.id),
            "check_body": lambda: check_body(template, facility), "facility": str(facility.id),
            "product": str(product.id), "lot": str(lot.id)}
@@ -200,7 +219,8 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
                       task=task.id, check=order.check_id, order=order.id,
                       attachment=attachment.id, new=uuid.uuid4(), lot=lot.id,
-                      sample=sample.id, day="2030-01-07")
+                      sample=sample.id, day="2030-01-07",
+                      recall=recall.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)
     assert response.status_code == wanted, response.get_data(as_text=True)
@@ -246,6 +266,13 @@ def _order(facility, template, inspector):
     db.session.add_all([check, order])
     db.session.flush()
     return order
+
+
+def _proposed_recall(facility, lot):
+    from backend.auth.actor import Actor
+    from backend.recalls.service import create_recall
+
+    return create_recall(Actor.system(), producer_facility_id=facility.id, lot_ids=[lot.id], reason="matrix")
 
 
 def _collected_sample(facility, inspector):

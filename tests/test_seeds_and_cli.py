@@ -8,6 +8,7 @@ def test_demo_seeds_are_idempotent():
     users_before = db.session.scalar(db.select(db.func.count()).select_from(User))
     summary = load_demo("demo-password-1")
     assert summary["users_created"] == 0 and summary["checks_made"] == 0 and summary["trace_events"] == 0
+    assert summary["recall_story"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == users_before
     assert first["checks_made"] == 40
 
@@ -54,3 +55,9 @@ def test_demo_supply_chain_traces_from_farm_to_shops():
     forward = trace_lot(Actor.system(), cabbage.id, direction="forward")
     assert {"farm", "wholesale_market", "retailer", "producer"} <= {f["kind"] for f in forward["facilities"]}
     assert any(lot["lot_code"].startswith("LBC-") for lot in forward["lots"])  # into the pickles
+
+
+def test_demo_recall_is_initiated_and_public(client):
+    assert load_demo("demo-password-1")["recall_story"] == 1
+    notices = client.get("/api/v1/public/recalls").get_json()
+    assert notices and notices[0]["level"] == 2 and "辣白菜" in notices[0]["notice"]

@@ -41,6 +41,20 @@ TITLES: dict[str, tuple[str, str]] = {
     "attachment_id_reused": ("该附件编号已用于其他文件", "Attachment id already used for other content"),
     "attachment_id_taken": ("该附件编号属于其他用户", "Attachment id belongs to another user"),
     "invalid_cursor": ("同步游标无效", "Invalid sync cursor"),
+    # traceability, sampling, recalls
+    "event_id_reused": ("该事件编号已用于不同内容", "Event id already used for different content"),
+    "unknown_lot": ("批次不存在", "Unknown lot"),
+    "unit_mismatch": ("计量单位不一致", "Unit mismatch"),
+    "epcis_invalid": ("EPCIS 文档不符合规范", "Invalid EPCIS document"),
+    "invalid_spreadsheet": ("表格无法读取", "Spreadsheet cannot be read"),
+    "no_limit": ("没有适用的限量标准", "No applicable limit"),
+    "sample_not_in_lab": ("样品尚未送达实验室", "Sample not in the lab"),
+    "retest_window_closed": ("复检申请期限已过", "Re-test window closed"),
+    "rapid_retest": ("快检复检不得采用快检方法", "A rapid test's re-test may not be rapid"),
+    "verification_pending": ("尚有单位未核查或豁免", "Verification pending"),
+    "above_distributed": ("回收数量超过分销数量", "More than was distributed"),
+    "not_in_scope": ("该单位不在召回范围内", "Not in the recall's scope"),
+    "wrong_lots": ("批次不存在或不属于该生产者", "Unknown lots or another producer's"),
 }
 
 

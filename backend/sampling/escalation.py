@@ -17,8 +17,10 @@ from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
 from backend.extensions import db
+from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
 from backend.inspections.tasks import current_leads
+from backend.notifications.outbox import emit
 from backend.recalls.models import Recall, RecallLot
 from backend.sampling.models import CreditEvent, Sample
 from backend.traceability.models import Lot
@@ -43,6 +45,9 @@ def escalate(actor: Actor, sample: Sample) -> None:
         created_at=clock.now()).on_conflict_do_nothing())
     if lot is not None:
         _propose_recall(actor, sample, lot)
+    emit("sample.unqualified", {"sample_id": sample.id, "sample_no": sample.sample_no,
+                                "region_code": sample.region_code, "product_name": sample.product_name,
+                                "facility_name": db.session.get(Facility, sample.facility_id).name})
     db.session.flush()
     audit.record(actor, "sample.escalate", "sample", sample.id, region_code=sample.region_code,
                  after={"follow_up_task_id": sample.follow_up_task_id, "producer_id": producer,
@@ -58,6 +63,8 @@ def _propose_recall(actor: Actor, sample: Sample, lot: Lot) -> None:
     ).on_conflict_do_nothing(index_elements=[Recall.sample_id]).returning(Recall.id))
     if recall_id is not None:
         db.session.add(RecallLot(recall_id=recall_id, lot_id=lot.id))
+        emit("recall.proposed", {"recall_id": recall_id, "region_code": lot.region_code,
+                                 "reason": f"Unqualified sample {sample.sample_no}"})
 
 
 def proposal_of(sample: Sample) -> Recall | None:

@@ -40,18 +40,22 @@ walk(lot_id, facility_id, depth) AS (
 ),
 reached AS (SELECT lot_id, facility_id, min(depth) AS depth FROM walk GROUP BY lot_id, facility_id),
 nodes AS (SELECT * FROM reached ORDER BY depth, lot_id, facility_id LIMIT :max_nodes),
-edges AS (
-    SELECT e.*, ev.type FROM trace_edges e
-      JOIN nodes a ON a.lot_id = e.from_lot_id AND a.facility_id = e.from_facility_id
-      JOIN nodes b ON b.lot_id = e.to_lot_id AND b.facility_id = e.to_facility_id
-      JOIN trace_events ev ON ev.id = e.event_pk
+edges AS (  -- both ends reached: two index lookups and a hash INTERSECT, never a scan of nodes per edge
+    SELECT e.*, ev.type
+      FROM (SELECT e.id FROM nodes a
+              JOIN trace_edges e ON e.from_lot_id = a.lot_id AND e.from_facility_id = a.facility_id
+            INTERSECT
+            SELECT e.id FROM nodes b
+              JOIN trace_edges e ON e.to_lot_id = b.lot_id AND e.to_facility_id = b.facility_id) k
+      JOIN trace_edges e ON e.id = k.id JOIN trace_events ev ON ev.id = e.event_pk
 ),
-records AS (
+lines AS MATERIALIZED (  -- the reached lots' lines read once, then kept where the lot was reached
     SELECT ev.event_id, ev.type, ev.occurred_at, ev.facility_id, ev.other_facility_id, ev.reference, ev.flags,
            tl.id, tl.lot_id, tl.role, tl.quantity, tl.unit
-      FROM nodes n JOIN trace_event_lots tl ON tl.lot_id = n.lot_id
-      JOIN trace_events ev ON ev.id = tl.event_pk AND ev.facility_id = n.facility_id
-)
+      FROM trace_event_lots tl JOIN trace_events ev ON ev.id = tl.event_pk
+     WHERE tl.lot_id IN (SELECT lot_id FROM nodes)
+),
+records AS (SELECT * FROM lines r WHERE (r.lot_id, r.facility_id) IN (SELECT lot_id, facility_id FROM nodes))
 SELECT json_build_object(
   'truncated', (SELECT count(*) FROM reached) > :max_nodes OR EXISTS (
       SELECT 1 FROM nodes n JOIN trace_edges e ON e.{this_lot} = n.lot_id AND e.{this_facility} = n.facility_id
@@ -83,7 +87,7 @@ SELECT json_build_object(
               ORDER BY r.occurred_at, r.event_id, r.id), '[]'::json) FROM records r),
   'distributed', (SELECT coalesce(json_agg(json_build_object(
               'facility_id', s.facility_id, 'quantity', s.quantity, 'unit', s.unit)
-              ORDER BY s.quantity DESC), '[]'::json)
+              ORDER BY s.quantity DESC, s.facility_id), '[]'::json)
              -- a movement recorded by both sides (ship and receive) counts once
              FROM (SELECT to_facility_id AS facility_id, unit,
                           greatest(coalesce(sum(quantity) FILTER (WHERE type = 'ship'), 0),

@@ -1,0 +1,180 @@
+"""Recall cases (DESIGN.md §8): creation, transitions, level and deadlines, scope.
+
+Every transition locks the recall's row, so two supervisors pressing buttons together
+cannot both win; an action the state or the role does not allow is a 409 listing the
+actions that are allowed. The outbox event of a transition is written in its transaction.
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, func, or_, select
+
+from backend.audit import service as audit
+from backend.auth.actor import Actor
+from backend.auth.models import User
+from backend.common import clock
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.extensions import db
+from backend.facilities.models import Facility
+from backend.inspections.models import InspectionTask
+from backend.notifications.outbox import emit
+from backend.recalls import rules
+from backend.recalls.models import Recall, RecallAction, RecallFacility, RecallLot
+from backend.recalls.scope import extend_scope
+from backend.regions.codes import scope_prefix
+from backend.traceability.models import Lot
+
+
+def _roles(actor: Actor, recall: Recall) -> set[str]:
+    roles = {actor.role}
+    if actor.role == "enterprise" and recall.producer_facility_id and db.session.scalar(
+            select(User.facility_id).where(User.id == actor.id)) == recall.producer_facility_id:
+        roles.add("producer")
+    if actor.role in ("supervisor", "inspector", "lab") and not actor.covers_region(recall.region_code):
+        roles.discard(actor.role)  # staff act only on their region's recalls
+    return roles
+
+
+def visible_recalls(actor: Actor, query: Select) -> Select:
+    """Staff see their region's recalls, inspectors also those they verify a facility of
+    (the scope crosses counties); a producer its own."""
+    if actor.role == "admin" or actor.is_system:
+        return query
+    if actor.role == "inspector":
+        verifying = (select(RecallFacility.recall_id).join(InspectionTask, InspectionTask.id == RecallFacility.task_id)
+                     .where(InspectionTask.assignee_id == actor.id))
+        return query.where(or_(Recall.region_code.startswith(scope_prefix(actor.region_code)),
+                               Recall.id.in_(verifying)))
+    if actor.role == "enterprise":
+        own = select(User.facility_id).where(User.id == actor.id).scalar_subquery()
+        return query.where(Recall.producer_facility_id == own)
+    return query.where(Recall.region_code.startswith(scope_prefix(actor.region_code)))
+
+
+def get_recall(actor: Actor, recall_id: uuid.UUID, *, lock: bool = False) -> Recall:
+    query = visible_recalls(actor, select(Recall).where(Recall.id == recall_id))
+    recall = db.session.scalar(query.with_for_update(of=Recall) if lock else query)
+    if recall is None:
+        raise NotFound("No such recall.")
+    if lock:
+        db.session.refresh(recall)
+    return recall
+
+
+def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: list[uuid.UUID], reason: str,
+                  trigger: str = "manual", kind: str | None = None, level: int | None = None,
+                  hazard: str | None = None, notice: str | None = None) -> Recall:
+    """A proposed recall of a producer's lots (a supervisor's own, or from a complaint)."""
+    producer = db.session.get(Facility, producer_facility_id)
+    if producer is None:
+        raise RuleViolation("No such producer.", code="unknown_facility", field="producer_facility_id")
+    if not actor.is_system and (actor.role not in ("supervisor", "admin")
+                                or not actor.covers_region(producer.region_code)):
+        raise Forbidden("Supervisors of the producer's region open recalls.")
+    lots = db.session.scalars(select(Lot).where(Lot.id.in_(lot_ids))).all()
+    unknown = set(lot_ids) - {lot.id for lot in lots}
+    foreign = [lot.lot_code for lot in lots if lot.facility_id != producer.id]
+    if unknown or foreign:
+        raise RuleViolation("Every recalled lot must exist and be the producer's own.", code="wrong_lots",
+                            field="lot_ids", unknown=sorted(map(str, unknown)) or None, foreign=foreign or None)
+    recall = Recall(trigger=trigger, kind=kind, level=level, producer_facility_id=producer.id,
+                    region_code=producer.region_code, reason=reason, hazard=hazard, notice=notice,
+                    created_by=actor.id, lots=[RecallLot(lot_id=lot.id) for lot in lots])
+    db.session.add(recall)
+    db.session.flush()
+    _log(actor, recall, "propose", "proposed", "proposed", reason)
+    emit("recall.proposed", {"recall_id": recall.id, "region_code": recall.region_code, "reason": reason})
+    return recall
+
+
+def transition(actor: Actor, recall: Recall, action: str, *, note: str | None = None, level: int | None = None,
+               kind: str | None = None, hazard: str | None = None, notice: str | None = None) -> Recall:
+    """Apply one action of the state machine (the recall is locked by the caller)."""
+    roles = _roles(actor, recall)
+    allowed = rules.allowed_actions(recall.status, roles)
+    if action not in allowed:
+        raise Conflict(f"'{action}' is not possible on a {recall.status} recall for you.",
+                       code="illegal_transition", allowed=allowed)
+    before = recall.status
+    if action == "initiate":
+        _initiate(recall, level=level or recall.level, kind=kind or recall.kind, hazard=hazard or recall.hazard,
+                  notice=notice or recall.notice)
+    if action == "complete":
+        _require_all_verified(recall)
+    if action in ("reject", "cancel") and not note:
+        raise RuleViolation("Give the reason.", code="reason_required", field="note")
+    recall.status = rules.TRANSITIONS[action][1]
+    now = clock.now()
+    if action == "complete":
+        recall.completed_at = now
+    if action == "close":
+        recall.closed_at = now
+    _log(actor, recall, action, before, recall.status, note)
+    if action != "initiate":  # initiation has its own message, with the deadlines
+        emit("recall.transition", {"recall_id": recall.id, "number": recall.number, "action": action,
+                                   "status": recall.status, "region_code": recall.region_code,
+                                   "producer_facility_id": recall.producer_facility_id})
+    db.session.flush()
+    return recall
+
+
+def _initiate(recall: Recall, *, level: int | None, kind: str | None, hazard: str | None,
+              notice: str | None) -> None:
+    missing = [name for name, value in (("level", level), ("kind", kind), ("notice", notice)) if not value]
+    if missing:
+        raise RuleViolation(f"Initiating needs {', '.join(missing)}.", code="incomplete_recall", field=missing[0])
+    recall.level, recall.kind, recall.hazard, recall.notice = level, kind, hazard, notice
+    recall.initiated_at = clock.now()
+    recall.start_deadline, recall.complete_deadline = rules.deadlines(level, recall.initiated_at)
+    recall.number = recall.number or _number(recall)
+    extend_scope(recall)
+    emit("recall.initiated", {"recall_id": recall.id, "number": recall.number, "level": level,
+                              "region_code": recall.region_code, "producer_facility_id": recall.producer_facility_id,
+                              "start_deadline": recall.start_deadline, "complete_deadline": recall.complete_deadline})
+
+
+def _number(recall: Recall) -> str:
+    year = recall.initiated_at.year
+    db.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"recall-number:{recall.region_code}"))))
+    count = db.session.scalar(select(func.count()).select_from(Recall).where(
+        Recall.region_code == recall.region_code, Recall.number.like(f"ZH-{recall.region_code}-{year}-%")))
+    return f"ZH-{recall.region_code}-{year}-{count + 1:04d}"
+
+
+def _require_all_verified(recall: Recall) -> None:
+    pending = db.session.scalar(select(func.count()).select_from(RecallFacility).where(
+        RecallFacility.recall_id == recall.id, RecallFacility.status == "pending"))
+    if pending:
+        raise Conflict(f"{pending} facilities are neither verified nor waived.", code="verification_pending",
+                       pending=pending)
+
+
+def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
+    """A supervisor re-grades the recall; its deadlines follow from the original initiation."""
+    if not _roles(actor, recall) & {"supervisor", "admin"} or recall.status not in ("proposed", *rules.ACTIVE):
+        raise Conflict("Only a supervisor changes the level of an open recall.", code="illegal_transition",
+                       allowed=rules.allowed_actions(recall.status, _roles(actor, recall)))
+    before = recall.level
+    recall.level = level
+    if recall.initiated_at:
+        recall.start_deadline, recall.complete_deadline = rules.deadlines(level, recall.initiated_at)
+    _log(actor, recall, "change_level", recall.status, recall.status, f"{before} → {level}: {note}")
+    db.session.flush()
+    return recall
+
+
+def refresh_scope(actor: Actor, recall: Recall) -> int:
+    if not _roles(actor, recall) & {"supervisor", "admin"} or recall.status not in rules.ACTIVE:
+        raise Conflict("The scope of an initiated recall is refreshed by a supervisor.", code="illegal_transition",
+                       allowed=rules.allowed_actions(recall.status, _roles(actor, recall)))
+    added = extend_scope(recall)
+    _log(actor, recall, "refresh_scope", recall.status, recall.status, f"{added} facilities added")
+    return added
+
+
+def _log(actor: Actor, recall: Recall, action: str, before: str, after: str, note: str | None) -> None:
+    db.session.add(RecallAction(recall_id=recall.id, action=action, from_status=before, to_status=after,
+                                actor_id=actor.id, note=note, at=clock.now()))
+    audit.record(actor, f"recall.{action}", "recall", recall.id, region_code=recall.region_code,
+                 before={"status": before}, after={"status": after, "note": note, "level": recall.level})
