@@ -137,6 +137,9 @@ def _full_chain(client, chain):
     system = Actor.system()
     pickles = catalogue.create_lot(system, lot_code="P-9", product_id=chain["product"].id,
                                    facility_id=chain["places"]["加工厂"].id, unit="kg")
+    # a second input the forward trace of L-001 never reaches: its line must still be exported
+    chili = catalogue.create_lot(system, lot_code="C-2", product_id=chain["product"].id,
+                                 facility_id=chain["places"]["加工厂"].id, unit="kg")
     event(client, chain, "harvest", "农场", quantity=1000)
     ship_and_receive(client, chain, "农场", "批发市场", 900, 1)
     ship_and_receive(client, chain, "批发市场", "超市甲", 300, 5)
@@ -144,7 +147,8 @@ def _full_chain(client, chain):
     ship_and_receive(client, chain, "批发市场", "加工厂", 400, 7)
     transform = {"event_id": "pickling", "type": "transform", "occurred_at": (T0 + timedelta(hours=20)).isoformat(),
                  "facility_id": str(chain["places"]["加工厂"].id),
-                 "inputs": [{"lot_id": str(chain["lot"].id), "quantity": 400, "unit": "kg"}],
+                 "inputs": [{"lot_id": str(chain["lot"].id), "quantity": 400, "unit": "kg"},
+                            {"lot_id": str(chili.id), "quantity": 20, "unit": "kg"}],
                  "outputs": [{"lot_id": str(pickles.id), "quantity": 350, "unit": "kg"}]}
     assert client.post("/api/v1/trace-events", json=transform, headers=chain["headers"]).status_code == 201
     ship_and_receive(client, chain, "加工厂", "超市乙", 350, 24, lot=pickles)

@@ -21,18 +21,16 @@ REQUIRED = ("event_id", "event_type", "occurred_at", "role", "quantity", "unit",
 
 def trace_csv(trace: dict) -> str:
     """UTF-8 with a BOM, so Excel opens the Chinese names correctly."""
-    lots = {lot["id"]: lot for lot in trace["lots"]}
     places = {facility["id"]: facility for facility in trace["facilities"]}
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for record in trace["records"]:
-        lot, place = lots.get(record["lot_id"], {}), places.get(record["facility_id"], {})
-        other = places.get(record["other_facility_id"], {})
+        place, other = places.get(record["facility_id"], {}), places.get(record["other_facility_id"], {})
         writer.writerow([
-            record["event_id"], record["type"], record["occurred_at"], record["role"], lot.get("lot_code", ""),
-            lot.get("product", ""), record["quantity"], record["unit"], place.get("name", ""),
+            record["event_id"], record["type"], record["occurred_at"], record["role"], record["lot_code"],
+            record["product"], record["quantity"], record["unit"], place.get("name", ""),
             place.get("address", ""), other.get("name", ""), record.get("reference") or "",
             " ".join(record.get("flags") or []), record["lot_id"], record["facility_id"],
             record.get("other_facility_id") or "",

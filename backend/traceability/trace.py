@@ -50,12 +50,20 @@ edges AS (  -- both ends reached: two index lookups and a hash INTERSECT, never 
       JOIN trace_edges e ON e.id = k.id JOIN trace_events ev ON ev.id = e.event_pk
 ),
 lines AS MATERIALIZED (  -- the reached lots' lines read once, then kept where the lot was reached
-    SELECT ev.event_id, ev.type, ev.occurred_at, ev.facility_id, ev.other_facility_id, ev.reference, ev.flags,
-           tl.id, tl.lot_id, tl.role, tl.quantity, tl.unit
+    SELECT tl.event_pk, tl.lot_id, ev.facility_id
       FROM trace_event_lots tl JOIN trace_events ev ON ev.id = tl.event_pk
      WHERE tl.lot_id IN (SELECT lot_id FROM nodes)
 ),
-records AS (SELECT * FROM lines r WHERE (r.lot_id, r.facility_id) IN (SELECT lot_id, facility_id FROM nodes))
+touched AS (  -- events with a line where a reached lot was
+    SELECT DISTINCT event_pk FROM lines WHERE (lot_id, facility_id) IN (SELECT lot_id, facility_id FROM nodes)
+),
+records AS (  -- every line of those events, so a transformation keeps all its inputs and outputs
+    SELECT ev.event_id, ev.type, ev.occurred_at, ev.facility_id, ev.other_facility_id, ev.reference, ev.flags,
+           tl.id, tl.lot_id, tl.role, tl.quantity, tl.unit, l.lot_code, p.name AS product
+      FROM touched t JOIN trace_events ev ON ev.id = t.event_pk
+      JOIN trace_event_lots tl ON tl.event_pk = t.event_pk
+      JOIN lots l ON l.id = tl.lot_id JOIN products p ON p.id = l.product_id
+)
 SELECT json_build_object(
   'truncated', (SELECT count(*) FROM reached) > :max_nodes OR EXISTS (
       SELECT 1 FROM nodes n JOIN trace_edges e ON e.{this_lot} = n.lot_id AND e.{this_facility} = n.facility_id
@@ -82,7 +90,8 @@ SELECT json_build_object(
              FROM edges e JOIN trace_events ev ON ev.id = e.event_pk),
   'records', (SELECT coalesce(json_agg(json_build_object(
               'event_id', r.event_id, 'type', r.type, 'occurred_at', r.occurred_at, 'facility_id', r.facility_id,
-              'other_facility_id', r.other_facility_id, 'lot_id', r.lot_id, 'role', r.role,
+              'other_facility_id', r.other_facility_id, 'lot_id', r.lot_id, 'lot_code', r.lot_code,
+              'product', r.product, 'role', r.role,
               'quantity', r.quantity, 'unit', r.unit, 'reference', r.reference, 'flags', r.flags)
               ORDER BY r.occurred_at, r.event_id, r.id), '[]'::json) FROM records r),
   'distributed', (SELECT coalesce(json_agg(json_build_object(
