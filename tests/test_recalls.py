@@ -193,3 +193,19 @@ def test_refreshing_the_scope_adds_new_receivers_once(client, world, make_facili
 def test_the_public_list_needs_no_login_and_hides_proposals(client, world):
     propose(client, world)
     assert client.get("/api/v1/public/recalls").get_json() == []
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_evidence_is_attached_to_a_facility_of_the_scope(client, world, make_user, make_facility):
+    recall_id, detail = initiate(client, world)
+    row = detail["scope"][0]
+    url = f"/api/v1/attachments/{uuid.uuid4()}?owner_type=recall_facility&owner_id={row['id']}"
+    stored = client.put(url, data=PDF, content_type="application/pdf", headers=world["producer"])
+    assert stored.status_code == 201, stored.get_json()
+    listed = client.get(f"/api/v1/attachments?owner_type=recall_facility&owner_id={row['id']}",
+                        headers=world["office"]).get_json()
+    assert [item["sha256"] for item in listed] == [stored.get_json()["sha256"]]
+    stranger = world["auth"](make_user("enterprise", facility_id=make_facility().id))
+    assert_problem(client.get(f"/api/v1/attachments/{stored.get_json()['id']}", headers=stranger), 404)

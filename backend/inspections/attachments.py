@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 from shapely import Point
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from backend.audit import service as audit
@@ -80,7 +81,7 @@ def store_attachment(actor: Actor, attachment_id: uuid.UUID, owner_type: str, ow
 
     attachment = db.session.scalar(
         insert(Attachment).values(
-            id=attachment_id, owner_type=owner_type, owner_id=owner.id, region_code=owner.region_code,
+            id=attachment_id, owner_type=owner_type, owner_id=owner.id, region_code=OWNERS[owner_type].region_of(owner),
             uploaded_by=actor.id, content_type=upload.content_type, size_bytes=upload.size,
             sha256=upload.sha256, exif_location=lonlat and to_db(Point(*lonlat)),
         ).on_conflict_do_nothing(index_elements=[Attachment.id]).returning(Attachment),
@@ -113,32 +114,58 @@ def _same_bytes(stored: Attachment, sha256: str) -> Attachment:
     return stored
 
 
-def _attachable_owner(actor: Actor, owner_type: str, owner_id: uuid.UUID) -> Check:
-    """The check's own inspector, or a supervisor of its region, may attach to it."""
-    check = _visible_owner(actor, owner_type, owner_id)
-    if check.inspector_id == actor.id or (actor.role == "supervisor" and actor.covers_region(check.region_code)):
-        return check
-    raise Forbidden("Only the check's inspector or a supervisor of its region may attach files to it.",
-                    code="attach_forbidden")
+@dataclass(frozen=True)
+class OwnerKind:
+    """What an attachment may belong to: how to find one in the actor's scope, who may attach
+    to it, and its region. Domains register their own (recall evidence: backend/recalls)."""
+
+    model: type
+    visible: Callable[[Actor, Select], Select]  # narrows a select over `model` to the actor's scope
+    may_attach: Callable[[Actor, object], bool]
+    region_of: Callable[[object], str]
+    forbidden: str
 
 
-def _visible_owner(actor: Actor, owner_type: str, owner_id: uuid.UUID) -> Check:
+OWNERS: dict[str, OwnerKind] = {
+    "check": OwnerKind(
+        Check, visible_checks,
+        lambda actor, check: check.inspector_id == actor.id
+        or (actor.role == "supervisor" and actor.covers_region(check.region_code)),
+        lambda check: check.region_code,
+        "Only the check's inspector or a supervisor of its region may attach files to it."),
+}
+
+
+def register_owner(name: str, kind: OwnerKind) -> None:
+    OWNERS[name] = kind
+
+
+def _attachable_owner(actor: Actor, owner_type: str, owner_id: uuid.UUID):
+    owner = _visible_owner(actor, owner_type, owner_id)
+    if OWNERS[owner_type].may_attach(actor, owner):
+        return owner
+    raise Forbidden(OWNERS[owner_type].forbidden, code="attach_forbidden")
+
+
+def _visible_owner(actor: Actor, owner_type: str, owner_id: uuid.UUID):
     # Named in the query, not the path: an owner out of scope reads as unknown (never revealed).
-    if owner_type not in ATTACHMENT_OWNERS:
+    kind = OWNERS.get(owner_type)
+    if kind is None or owner_type not in ATTACHMENT_OWNERS:
         raise RuleViolation(f"Attachments belong to one of: {', '.join(ATTACHMENT_OWNERS)}.",
                             code="unknown_owner_type", field="owner_type")
-    check = db.session.scalar(visible_checks(actor, select(Check).where(Check.id == owner_id)))
-    if check is None:
-        raise RuleViolation("No such check.", code="unknown_owner", field="owner_id")
-    return check
+    owner = db.session.scalar(kind.visible(actor, select(kind.model).where(kind.model.id == owner_id)))
+    if owner is None:
+        raise RuleViolation(f"No such {owner_type.replace('_', ' ')}.", code="unknown_owner", field="owner_id")
+    return owner
 
 
 # ---------------------------------------------------------------- reads
 
 def visible_attachments(actor: Actor, query: Select) -> Select:
-    """An attachment is visible exactly where its owner check is."""
-    return query.where(Attachment.owner_type == "check",
-                       Attachment.owner_id.in_(visible_checks(actor, select(Check.id))))
+    """An attachment is visible exactly where its owner is."""
+    return query.where(or_(*(and_(Attachment.owner_type == name,
+                                  Attachment.owner_id.in_(kind.visible(actor, select(kind.model.id))))
+                             for name, kind in OWNERS.items())))
 
 
 def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> Attachment:

@@ -210,7 +210,7 @@ class RectificationOrder(db.Model):
         return self.status == "open" and self.deadline < at
 
 
-ATTACHMENT_OWNERS = ("check",)  # samples, complaints and recall evidence join as they are built
+ATTACHMENT_OWNERS = ("check", "recall_facility")  # samples and complaints join as they are built
 
 
 class Attachment(db.Model):
@@ -218,7 +218,7 @@ class Attachment(db.Model):
 
     __tablename__ = "attachments"
     __table_args__ = (
-        CheckConstraint("owner_type IN ('check')", name="owner_type"),
+        CheckConstraint("owner_type IN ('check', 'recall_facility')", name="owner_type"),
         CheckConstraint("size_bytes > 0", name="size_positive"),
         Index("ix_attachments_owner", "owner_type", "owner_id"),
     )

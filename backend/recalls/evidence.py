@@ -1,0 +1,30 @@
+"""Evidence of a recall's progress at one facility (photos of the removal, destruction
+certificates) is an attachment owned by its scope row (owner_type `recall_facility`):
+visible wherever the recall is, added by the producer, the verifying inspector or a
+supervisor of the region."""
+from __future__ import annotations
+
+from sqlalchemy import Select
+
+from backend.auth.actor import Actor
+from backend.extensions import db
+from backend.inspections.attachments import OwnerKind, register_owner
+from backend.inspections.models import InspectionTask
+from backend.recalls.models import Recall, RecallFacility
+from backend.recalls.service import _roles, visible_recalls
+
+
+def _visible(actor: Actor, query: Select) -> Select:
+    return visible_recalls(actor, query.join(Recall, Recall.id == RecallFacility.recall_id))
+
+
+def _may_attach(actor: Actor, row: RecallFacility) -> bool:
+    recall = db.session.get(Recall, row.recall_id)
+    task = db.session.get(InspectionTask, row.task_id) if row.task_id else None
+    return bool(_roles(actor, recall) & {"producer", "supervisor", "admin"}) or (
+        task is not None and task.assignee_id == actor.id)
+
+
+register_owner("recall_facility", OwnerKind(
+    RecallFacility, _visible, _may_attach, lambda row: db.session.get(Recall, row.recall_id).region_code,
+    "Evidence is added by the producer, the verifying inspector or a supervisor of the region."))
