@@ -91,7 +91,7 @@ class WaiveSchema(ma.Schema):
 
 
 class RecallFacilitySchema(ma.Schema):
-    id = fields.UUID(metadata={"description": "owner_id of its evidence (PUT /attachments, owner_type recall_facility)"})
+    id = fields.UUID(metadata={"description": "owner_id of its evidence (owner_type recall_facility)"})
     facility_id = fields.UUID()
     unit = fields.String()
     distributed = fields.Float()

@@ -44,7 +44,8 @@ def summary(recall: Recall) -> dict:
     recovered = sum((row.RecallFacility.recovered + row.RecallFacility.destroyed for row in rows), 0)
     now = clock.now()
     return {
-        "scope": [{"id": row.RecallFacility.id, "facility_id": row.RecallFacility.facility_id, "name": row.name, "cell_id": row.cell_id,
+        "scope": [{"id": row.RecallFacility.id, "facility_id": row.RecallFacility.facility_id, "name": row.name,
+                   "cell_id": row.cell_id,
                    "distributed": float(row.RecallFacility.distributed), "unit": row.RecallFacility.unit,
                    "recovered": float(row.RecallFacility.recovered), "destroyed": float(row.RecallFacility.destroyed),
                    "status": row.RecallFacility.status, "task_id": row.RecallFacility.task_id,
