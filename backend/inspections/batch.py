@@ -12,15 +12,14 @@ import marshmallow as ma
 from sqlalchemy import exc as sa_exc
 
 from backend.auth.actor import Actor
+from backend.common.batch import refused
 from backend.common.domain_errors import DomainError
-from backend.errors import TYPE_PREFIX, flatten_errors
+from backend.errors import flatten_errors
 from backend.extensions import db
 from backend.inspections.checks import record_check
 from backend.inspections.schemas import CheckCreateSchema
 
 log = logging.getLogger(__name__)
-STATUS_BY_CODE = {"check_id_taken": "conflict", "check_id_reused": "conflict", "forbidden": "forbidden",
-                  "facility_out_of_scope": "forbidden"}
 
 
 def submit_each(actor: Actor, items: list) -> list[dict]:
@@ -37,21 +36,14 @@ def _submit_one(actor: Actor, schema: CheckCreateSchema, index: int, item) -> di
         db.session.commit()
     except ma.ValidationError as error:
         db.session.rollback()
-        return _refused(index, sent_id, 422, "validation_error", "The check is malformed.",
+        return refused(index, "id", sent_id, 422, "validation_error", "The check is malformed.",
                         errors=flatten_errors(error.messages))
     except DomainError as error:
         db.session.rollback()
-        return _refused(index, sent_id, error.status, error.code, error.detail, **error.extra)
+        return refused(index, "id", sent_id, error.status, error.code, error.detail, **error.extra)
     except sa_exc.IntegrityError as error:  # a race the service could not foresee
         db.session.rollback()
         log.warning("batch item %s: integrity error: %s", index, error.orig)
-        return _refused(index, sent_id, 409, "conflict", "The check conflicts with data stored meanwhile; retry.")
+        return refused(index, "id", sent_id, 409, "conflict", "The check conflicts with data stored meanwhile; retry.")
     return {"index": index, "id": sent_id, "status": "created" if submission.created else "replayed",
             "http_status": 201 if submission.created else 200, "check": submission.check}
-
-
-def _refused(index: int, sent_id, status: int, code: str, detail: str, **extra) -> dict:
-    kind = STATUS_BY_CODE.get(code) or ("conflict" if status == 409 else "invalid")
-    problem = {"type": TYPE_PREFIX + code, "status": status, "code": code, "detail": detail,
-               **{key: value for key, value in extra.items() if value is not None}}
-    return {"index": index, "id": sent_id, "status": kind, "http_status": status, "problem": problem}

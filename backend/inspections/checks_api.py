@@ -5,6 +5,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from backend.auth.guard import current_actor
+from backend.common.batch import summary
 from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import RuleViolation
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
@@ -55,11 +56,7 @@ class CheckBatch(MethodView):
             raise RuleViolation("Too many checks in one batch.", code="batch_too_large", field="checks")
         actor = current_actor()
         checks.require_checker(actor)
-        results = batch.submit_each(actor, data["checks"])
-        return {"results": results,
-                "created": sum(1 for item in results if item["status"] == "created"),
-                "replayed": sum(1 for item in results if item["status"] == "replayed"),
-                "refused": sum(1 for item in results if item["status"] not in ("created", "replayed"))}
+        return summary(batch.submit_each(actor, data["checks"]))
 
 
 @blp.route("/checks/<uuid:check_id>")

@@ -5,6 +5,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from backend.auth.guard import current_actor
+from backend.common.batch import summary
 from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import RuleViolation
 from backend.common.http import accepts
@@ -130,7 +131,7 @@ class TraceEventBatch(MethodView):
         catalogue.require_writer(actor)
         results = batch.record_each(actor, data["events"])
         db.session.commit()
-        return _summary(results)
+        return summary(results)
 
 
 @blp.route("/trace-events/import")
@@ -150,7 +151,7 @@ class TraceEventImport(MethodView):
             raise RuleViolation("The spreadsheet cannot be read.", code="invalid_spreadsheet", errors=problems)
         results = batch.record_each(actor, found)
         db.session.commit()
-        return _summary(results)
+        return summary(results)
 
 
 @blp.route("/facilities/<uuid:facility_id>/holdings")
@@ -172,9 +173,3 @@ class Violations(MethodView):
         return violations.violations_query(current_actor(), **filters)
 
 
-
-def _summary(results: list[dict]) -> dict:
-    return {"results": results,
-            "created": sum(1 for item in results if item["status"] == "created"),
-            "replayed": sum(1 for item in results if item["status"] == "replayed"),
-            "refused": sum(1 for item in results if item["status"] not in ("created", "replayed"))}

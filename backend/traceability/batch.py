@@ -6,8 +6,9 @@ import marshmallow as ma
 from sqlalchemy import exc as sa_exc
 
 from backend.auth.actor import Actor
+from backend.common.batch import refused
 from backend.common.domain_errors import DomainError
-from backend.errors import TYPE_PREFIX, flatten_errors
+from backend.errors import flatten_errors
 from backend.extensions import db
 from backend.traceability.events import record_event
 from backend.traceability.schemas import TraceEventInputSchema
@@ -28,20 +29,14 @@ def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item) -
         savepoint.commit()
     except ma.ValidationError as error:
         savepoint.rollback()
-        return _refused(index, event_id, 422, "validation_error", "The event is malformed.",
+        return refused(index, "event_id", event_id, 422, "validation_error", "The event is malformed.",
                         errors=flatten_errors(error.messages))
     except DomainError as error:
         savepoint.rollback()
-        return _refused(index, event_id, error.status, error.code, error.detail, **error.extra)
+        return refused(index, "event_id", event_id, error.status, error.code, error.detail, **error.extra)
     except sa_exc.IntegrityError:
         savepoint.rollback()
-        return _refused(index, event_id, 409, "conflict", "The event conflicts with data stored meanwhile; retry.")
+        return refused(index, "event_id", event_id, 409, "conflict",
+                       "The event conflicts with data stored meanwhile; retry.")
     return {"index": index, "event_id": event_id, "id": recorded.event.id,
             "status": "created" if recorded.created else "replayed", "http_status": 201 if recorded.created else 200}
-
-
-def _refused(index: int, event_id, status: int, code: str, detail: str, **extra) -> dict:
-    kind = "conflict" if status == 409 else "forbidden" if status == 403 else "invalid"
-    problem = {"type": TYPE_PREFIX + code, "status": status, "code": code, "detail": detail,
-               **{key: value for key, value in extra.items() if value is not None}}
-    return {"index": index, "event_id": event_id, "status": kind, "http_status": status, "problem": problem}
