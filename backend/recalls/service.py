@@ -26,7 +26,7 @@ from backend.regions.codes import scope_prefix
 from backend.traceability.models import Lot
 
 
-def _roles(actor: Actor, recall: Recall) -> set[str]:
+def roles_of(actor: Actor, recall: Recall) -> set[str]:
     roles = {actor.role}
     if actor.role == "enterprise" and recall.producer_facility_id and db.session.scalar(
             select(User.facility_id).where(User.id == actor.id)) == recall.producer_facility_id:
@@ -91,7 +91,7 @@ def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: lis
 def transition(actor: Actor, recall: Recall, action: str, *, note: str | None = None, level: int | None = None,
                kind: str | None = None, hazard: str | None = None, notice: str | None = None) -> Recall:
     """Apply one action of the state machine (the recall is locked by the caller)."""
-    roles = _roles(actor, recall)
+    roles = roles_of(actor, recall)
     allowed = rules.allowed_actions(recall.status, roles)
     if action not in allowed:
         raise Conflict(f"'{action}' is not possible on a {recall.status} recall for you.",
@@ -152,9 +152,9 @@ def _require_all_verified(recall: Recall) -> None:
 
 def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
     """A supervisor re-grades the recall; its deadlines follow from the original initiation."""
-    if not _roles(actor, recall) & {"supervisor", "admin"} or recall.status not in ("proposed", *rules.ACTIVE):
+    if not roles_of(actor, recall) & {"supervisor", "admin"} or recall.status not in ("proposed", *rules.ACTIVE):
         raise Conflict("Only a supervisor changes the level of an open recall.", code="illegal_transition",
-                       allowed=rules.allowed_actions(recall.status, _roles(actor, recall)))
+                       allowed=rules.allowed_actions(recall.status, roles_of(actor, recall)))
     before = recall.level
     recall.level = level
     if recall.initiated_at:
@@ -165,9 +165,9 @@ def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
 
 
 def refresh_scope(actor: Actor, recall: Recall) -> int:
-    if not _roles(actor, recall) & {"supervisor", "admin"} or recall.status not in rules.ACTIVE:
+    if not roles_of(actor, recall) & {"supervisor", "admin"} or recall.status not in rules.ACTIVE:
         raise Conflict("The scope of an initiated recall is refreshed by a supervisor.", code="illegal_transition",
-                       allowed=rules.allowed_actions(recall.status, _roles(actor, recall)))
+                       allowed=rules.allowed_actions(recall.status, roles_of(actor, recall)))
     added = extend_scope(recall)
     _log(actor, recall, "refresh_scope", recall.status, recall.status, f"{added} facilities added")
     return added
