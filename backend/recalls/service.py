@@ -27,6 +27,8 @@ from backend.traceability.models import Lot
 
 
 def roles_of(actor: Actor, recall: Recall) -> set[str]:
+    """The actor's roles on this recall: its own, plus "producer" for the producer's
+    enterprise user; staff keep theirs only within their region."""
     roles = {actor.role}
     if actor.role == "enterprise" and recall.producer_facility_id and db.session.scalar(
             select(User.facility_id).where(User.id == actor.id)) == recall.producer_facility_id:
