@@ -11,15 +11,12 @@ suspicious field data (clock, fix, distance) is stored and flagged, never refuse
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from geoalchemy2.shape import to_shape
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.geo import to_db
 from backend.extensions import db
@@ -50,25 +48,10 @@ class Submission:
     created: bool
 
 
-def body_digest(data: dict) -> str:
-    """SHA-256 of the submission in a canonical form (sorted keys, UTC times, WKT points)."""
-    stable = {key: value for key, value in data.items() if key not in VOLATILE_FIELDS and value is not None}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=_canonical,
-                                     separators=(",", ":")).encode()).hexdigest()
-
-
-def _canonical(value):
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, BaseGeometry):
-        return value.wkt
-    return str(value)
-
-
 def record_check(actor: Actor, data: dict) -> Submission:
     """Store a check once, however often the phone sends it; complete its task; issue a
     rectification order (责令整改) unless compliant; close the order a follow-up answers."""
-    digest = body_digest(data)
+    digest = content_sha256(data, ignore=VOLATILE_FIELDS)
     stored = db.session.get(Check, data["id"])
     if stored is not None:
         return Submission(_replayed(actor, stored, digest), created=False)

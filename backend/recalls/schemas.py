@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
+from backend.common.validators import decimal_range
 from backend.recalls.models import RECALL_STATUSES
 from backend.recalls.rules import TRANSITIONS
 from backend.recalls.views import public_notice
@@ -11,12 +12,8 @@ KIND = validate.OneOf(("voluntary", "ordered"))
 TEXT = validate.Length(min=1, max=4000)
 
 
-def _quantity(value) -> None:
-    if value is not None and not 0 <= value < 10**15:
-        raise ma.ValidationError("Quantities are ≥ 0.")
-
-
-QUANTITY = {"as_string": False, "allow_none": True, "validate": _quantity, "metadata": {"description": "≥ 0"}}
+QUANTITY = {"as_string": False, "allow_none": True, "validate": decimal_range(0, 10**15, message="Quantities are ≥ 0."),
+            "metadata": {"description": "≥ 0"}}
 
 
 class RecallCreateSchema(ma.Schema):
@@ -108,9 +105,12 @@ class PublicRecallSchema(ma.Schema):
     number = fields.String()
     level = fields.Integer()
     status = fields.String()
-    producer = fields.Function(lambda recall: public_notice(recall)["producer"])
-    products = fields.Function(lambda recall: public_notice(recall)["products"],
-                               metadata={"description": "[{product, lot_code}]"})
+    producer = fields.String(allow_none=True)
+    products = fields.List(fields.Dict(), metadata={"description": "[{product, lot_code}]"})
     hazard = fields.String(allow_none=True)
     notice = fields.String(allow_none=True)
     initiated_at = fields.AwareDateTime()
+
+    @ma.pre_dump
+    def _notice(self, recall, **_):
+        return public_notice(recall)  # one lookup of products and producer per recall

@@ -78,5 +78,7 @@ def public_notice(recall: Recall) -> dict:
     products = db.session.execute(select(Lot.lot_code, Product.name).join(Product, Product.id == Lot.product_id)
                                   .where(Lot.id.in_([lot.lot_id for lot in recall.lots]))).all()
     producer = db.session.get(Facility, recall.producer_facility_id) if recall.producer_facility_id else None
-    return {"producer": producer.name if producer else None,
-            "products": [{"product": name, "lot_code": code} for code, name in products]}
+    return {"number": recall.number, "level": recall.level, "status": recall.status,
+            "producer": producer.name if producer else None,
+            "products": [{"product": name, "lot_code": code} for code, name in products],
+            "hazard": recall.hazard, "notice": recall.notice, "initiated_at": recall.initiated_at}

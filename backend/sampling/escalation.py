@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from backend.audit import service as audit
@@ -66,6 +65,3 @@ def _propose_recall(actor: Actor, sample: Sample, lot: Lot) -> None:
         emit("recall.proposed", {"recall_id": recall_id, "region_code": lot.region_code,
                                  "reason": f"Unqualified sample {sample.sample_no}"})
 
-
-def proposal_of(sample: Sample) -> Recall | None:
-    return db.session.scalar(select(Recall).where(Recall.sample_id == sample.id))

@@ -23,8 +23,6 @@ from backend.sampling.models import Sample, TestResult
 from backend.sampling.samples import require_lab_of
 from backend.sampling.units import convert
 
-JUDGED = ("qualified", "unqualified", "retest_requested", "retested")
-
 
 def current_results(sample: Sample) -> list[TestResult]:
     return [result for result in sample.results if result.superseded_by is None]

@@ -6,16 +6,14 @@ unknown when sampling: the label's lot code and producer are kept so it can be l
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import Select, or_, select
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
 from backend.facilities.models import Facility
@@ -26,17 +24,9 @@ from backend.sampling.models import Sample
 from backend.traceability.models import Lot
 
 
-def _digest(data: dict) -> str:
-    def canonical(value):
-        return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else str(value)
-
-    return hashlib.sha256(json.dumps({k: v for k, v in data.items() if v is not None}, sort_keys=True,
-                                     default=canonical, separators=(",", ":")).encode()).hexdigest()
-
-
 def record_sample(actor: Actor, data: dict) -> tuple[Sample, bool]:
     """Store a sample once per phone id; (sample, created)."""
-    digest = _digest(data)
+    digest = content_sha256(data)
     stored = db.session.get(Sample, data["id"])
     if stored is not None:
         if stored.collected_by != actor.id or stored.body_sha256 != digest:

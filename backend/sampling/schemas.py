@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
+from backend.common.validators import decimal_range
 from backend.regions.schemas import REGION_CODE
 from backend.sampling.models import METHODS, SAMPLE_STATUSES
 from backend.sampling.passrate import GROUPS
@@ -10,13 +11,8 @@ from backend.sampling.units import UNITS
 NAME = validate.Length(min=1, max=64)
 
 
-def _not_negative(value) -> None:
-    # A function, not validate.Range: apispec would print a Decimal bound into the spec as a string.
-    if value is not None and not 0 <= value < 10**12:
-        raise ma.ValidationError("Values are ≥ 0 (and below 10^12).")
-
-
-VALUE = {"as_string": False, "allow_nan": False, "validate": _not_negative,
+VALUE = {"as_string": False, "allow_nan": False,
+         "validate": decimal_range(0, 10**12, message="Values are ≥ 0 (and below 10^12)."),
          "metadata": {"description": "≥ 0, below 10^12"}}
 
 

@@ -9,11 +9,9 @@ is messy, so it is stored first and flagged for review.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -23,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.facilities.models import Facility
@@ -41,23 +40,11 @@ class Recorded:
     created: bool
 
 
-def body_digest(data: dict) -> str:
-    def canonical(value):
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).isoformat()
-        if isinstance(value, Decimal):
-            return str(value.normalize())
-        return str(value)
-
-    return hashlib.sha256(json.dumps({k: v for k, v in data.items() if v is not None}, sort_keys=True,
-                                     default=canonical, separators=(",", ":")).encode()).hexdigest()
-
-
 def record_event(actor: Actor, *, event_id: str, type: str, occurred_at: datetime, facility_id: uuid.UUID,
                  lines: list[dict], other_facility_id: uuid.UUID | None = None, reference: str | None = None,
                  extensions: dict | None = None, source: str = "api") -> Recorded:
     """Store one event, however often it is sent (same `event_id` and body → the stored one)."""
-    digest = body_digest({"event_id": event_id, "type": type, "occurred_at": occurred_at,
+    digest = content_sha256({"event_id": event_id, "type": type, "occurred_at": occurred_at,
                           "facility_id": facility_id, "other_facility_id": other_facility_id,
                           "reference": reference, "lines": lines, "extensions": extensions})
     stored = db.session.scalar(select(TraceEvent).where(TraceEvent.event_id == event_id))

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
+from backend.common.validators import decimal_range
 from backend.regions.schemas import REGION_CODE
 from backend.traceability.models import EVENT_TYPES, VIOLATION_TYPES
 from backend.traceability.trace import MAX_DEPTH
@@ -11,13 +12,8 @@ UNIT = fields.String(required=True, validate=validate.Length(min=1, max=16),
                      metadata={"description": "kg, box, piece, UN/ECE codes like KGM…; must be the lot's unit"})
 
 
-def _positive_quantity(value) -> None:
-    # A function, not validate.Range: apispec would print a Decimal bound into the spec as a string.
-    if not 0 < value <= 10**15:
-        raise ma.ValidationError("Quantities are > 0 (and at most 10^15).")
-
-
-QUANTITY = {"required": True, "as_string": False, "places": 3, "validate": _positive_quantity,
+QUANTITY = {"required": True, "as_string": False, "places": 3,
+            "validate": decimal_range(0, 10**15, positive=True, message="Quantities are > 0 (and below 10^15)."),
             "metadata": {"description": "> 0"}}
 
 
