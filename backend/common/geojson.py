@@ -40,5 +40,57 @@ class GeoJSONGeometry(fields.Field):
         return geometry
 
 
+def _position() -> dict:
+    return {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"},
+            "description": "[longitude, latitude] in WGS-84 (RFC 7946 §3.1.1), optionally an altitude"}
+
+
+def _geometry(name: str, coordinates: dict) -> dict:
+    return {
+        "type": "object",
+        "description": f"GeoJSON {name} (RFC 7946 §3.1)",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": [name]},
+            "coordinates": coordinates,
+            "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4},
+        },
+    }
+
+
+def _array(items: dict, min_items: int = 0) -> dict:
+    return {"type": "array", "items": items, **({"minItems": min_items} if min_items else {})}
+
+
+def geometry_schemas() -> dict[str, dict]:
+    """The RFC 7946 geometry objects, as OpenAPI components named `GeoJSON<Type>`."""
+    position = _position()
+    line = _array(position, 2)
+    ring = _array(position, 4)  # a closed ring: first position repeated last
+    polygon = _array(ring, 1)
+    return {f"GeoJSON{name}": _geometry(name, coordinates) for name, coordinates in (
+        ("Point", position),
+        ("MultiPoint", _array(position)),
+        ("LineString", line),
+        ("MultiLineString", _array(line)),
+        ("Polygon", polygon),
+        ("MultiPolygon", _array(polygon)),
+    )}
+
+
+def _geojson_property(self, field, ret: dict, **kwargs) -> dict:
+    """Document a geometry field as the GeoJSON objects it takes, not a bare `object`."""
+    if not isinstance(field, GeoJSONGeometry):
+        return {}
+    ret.pop("type", None)
+    refs: list[dict] = [{"$ref": f"#/components/schemas/GeoJSON{name}"} for name in field.allowed]
+    if field.allow_none:
+        refs.append({"type": "null"})
+    return refs[0] if len(refs) == 1 else {"oneOf": refs}
+
+
 def register_geojson_field(api) -> None:
-    api.register_field(GeoJSONGeometry, "object", None)
+    for name, schema in geometry_schemas().items():
+        api.spec.components.schema(name, component=schema)
+    api.register_field(GeoJSONGeometry, None, None)
+    api.ma_plugin.converter.add_attribute_function(_geojson_property)
