@@ -12,6 +12,7 @@ import logging
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, Response, json, request
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
@@ -119,6 +120,16 @@ class ProblemApi(flask_smorest.Api):
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _register_pagination_header(self):
+        # flask-smorest sends X-Pagination as a JSON text but documents it as an object;
+        # say what goes over the wire: a string whose content is that JSON object.
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata, as a JSON text",
+            "schema": {"type": "string", "contentMediaType": "application/json",
+                       "contentSchema": {"$ref": "#/components/schemas/PaginationMetadata"}},
+        }, lazy=True)
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
 
     def handle_http_exception(self, error: HTTPException):
         status = error.code or 500
