@@ -89,8 +89,16 @@ def _geojson_property(self, field, ret: dict, **kwargs) -> dict:
     return refs[0] if len(refs) == 1 else {"oneOf": refs}
 
 
+def _constant_property(self, field, ret: dict, **kwargs) -> dict:
+    """A Constant (`"type": "Feature"`) is documented as the one value it always has."""
+    if not isinstance(field, fields.Constant) or not isinstance(field.constant, str):
+        return {}
+    return {"type": "string", "enum": [field.constant]}
+
+
 def register_geojson_field(api) -> None:
     for name, schema in geometry_schemas().items():
         api.spec.components.schema(name, component=schema)
     api.register_field(GeoJSONGeometry, None, None)
     api.ma_plugin.converter.add_attribute_function(_geojson_property)
+    api.ma_plugin.converter.add_attribute_function(_constant_property)

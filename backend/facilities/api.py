@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
-from backend.common.features import feature_collection_page
+from backend.common.features import GEOJSON, feature_collection_page, served_as_geojson
 from backend.common.http import accepts
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.extensions import db
@@ -33,8 +33,9 @@ def _filters(args: dict) -> dict:
 
 @blp.route("/facilities")
 class Facilities(MethodView):
+    @served_as_geojson
     @blp.arguments(FacilityQueryArgsSchema, location="query")
-    @blp.response(200, FacilityCollectionSchema)
+    @blp.response(200, FacilityCollectionSchema, content_type=GEOJSON)
     @blp.paginate(**PAGE_DEFAULTS)
     def get(self, args, pagination_parameters):
         """Facilities in scope as GeoJSON; `near=lon,lat&radius_m=` orders by distance."""

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
-from backend.common.features import feature_collection_schema
+from backend.common.features import FeatureProperties, feature_collection_schema
 from backend.common.geo import LonLat, crs_field
 from backend.common.geojson import GeoJSONGeometry
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES
@@ -76,14 +76,11 @@ class FacilityPropertiesSchema(ma.Schema):
     updated_at = fields.AwareDateTime()
 
 
-_FACILITY_PROPERTIES = FacilityPropertiesSchema()
-
-
 class FacilityFeatureSchema(ma.Schema):
     type = fields.Constant("Feature")
     id = fields.UUID()
     geometry = GeoJSONGeometry(attribute="location", allowed=("Point",))
-    properties = fields.Function(lambda facility: _FACILITY_PROPERTIES.dump(facility))
+    properties = FeatureProperties(FacilityPropertiesSchema)
 
 
 FacilityCollectionSchema = feature_collection_schema(FacilityFeatureSchema, "FacilityCollection")

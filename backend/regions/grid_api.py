@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
-from backend.common.features import feature_collection_page
+from backend.common.features import GEOJSON, feature_collection_page, served_as_geojson
 from backend.common.geo import to_wgs84_point
 from backend.common.pagination import PAGE_DEFAULTS
 from backend.extensions import db
@@ -36,8 +36,9 @@ blp = Blueprint("grid", __name__, description="Grid cells and the inspectors res
 
 @blp.route("/cells")
 class Cells(MethodView):
+    @served_as_geojson
     @blp.arguments(CellQueryArgsSchema, location="query")
-    @blp.response(200, CellCollectionSchema)
+    @blp.response(200, CellCollectionSchema, content_type=GEOJSON)
     @blp.paginate(**PAGE_DEFAULTS)
     def get(self, args, pagination_parameters):
         """Cells as a GeoJSON FeatureCollection (inspectors: their own cells)."""

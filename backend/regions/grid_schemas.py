@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate
 from shapely.geometry import mapping
 
 from backend.common.blueprint import QueryArgsSchema
-from backend.common.features import feature_collection_schema
+from backend.common.features import FeatureProperties, feature_collection_schema
 from backend.common.geo import crs_field
 from backend.common.geojson import GeoJSONGeometry
 from backend.regions.assignments import ACTIONS
@@ -31,14 +31,11 @@ class CellPropertiesSchema(ma.Schema):
     staff = fields.List(fields.Nested(StaffSchema), metadata={"description": "Current lead and members"})
 
 
-_CELL_PROPERTIES = CellPropertiesSchema()
-
-
 class CellFeatureSchema(ma.Schema):
     type = fields.Constant("Feature")
     id = fields.UUID()
     geometry = GeoJSONGeometry(attribute="boundary", allowed=POLYGONS)
-    properties = fields.Function(lambda cell: _CELL_PROPERTIES.dump(cell))
+    properties = FeatureProperties(CellPropertiesSchema)
 
 
 CellCollectionSchema = feature_collection_schema(CellFeatureSchema, "CellCollection")
