@@ -92,6 +92,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # Limits (DESIGN.md §10)
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 16 * 1024 * 1024),
         "API_PAGE_SIZE_MAX": 100,
+        # GET /regions/{code}/cells answers a whole region at once, up to this many cells.
+        "REGION_CELLS_MAX": _int(env, "REGION_CELLS_MAX", 20_000),
         # Files and field rules
         "MEDIA_ROOT": env.get("MEDIA_ROOT", os.path.abspath("media")),
         "GEOFENCE_M": _int(env, "GEOFENCE_M", 200),

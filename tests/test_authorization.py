@@ -63,6 +63,7 @@ MATRIX = [
     ("GET", "/api/v1/audit/verify", None, {"admin": 200}, 403),
     # the grid: inspectors see their own cells only (none here), enterprises none
     ("GET", "/api/v1/cells", None, {}, 200),
+    ("GET", "/api/v1/regions/{county}/cells", None, {}, 200),
     ("POST", "/api/v1/cells", lambda ctx: {"region_code": "130502", "boundary": _square(114.52)},
      MANAGERS_CREATE, 403),
     ("POST", "/api/v1/cells/import", lambda ctx: {"region_code": "130502", "type": "FeatureCollection",
@@ -219,7 +220,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
                       task=task.id, check=order.check_id, order=order.id,
                       attachment=attachment.id, new=uuid.uuid4(), lot=lot.id,
-                      sample=sample.id, day="2030-01-07",
+                      sample=sample.id, day="2030-01-07", county="130502",
                       recall=recall.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)

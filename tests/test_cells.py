@@ -228,3 +228,27 @@ def test_history_at_a_moment(client, supervisor, make_user, auth_headers, make_c
     now_ = client.get(f"/api/v1/cells/{cell.id}/assignments",
                       query_string={"at": (clock.now() + timedelta(seconds=1)).isoformat()}, headers=headers)
     assert [row["inspector_id"] for row in now_.get_json()] == [str(second.id)]
+
+
+def test_a_whole_region_comes_in_one_feature_collection(client, supervisor, auth_headers, make_cell):
+    made = {make_cell(114.47 + 0.01 * i, 37.06).code for i in range(3)}
+    response = client.get("/api/v1/regions/130502/cells", headers=auth_headers(supervisor))
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    body = response.get_json()
+    assert body["type"] == "FeatureCollection" and "X-Pagination" not in response.headers
+    assert made <= {feature["properties"]["code"] for feature in body["features"]}
+
+
+def test_a_region_with_more_cells_than_the_cap_is_refused(app, client, supervisor, auth_headers, make_cell):
+    for i in range(3):
+        make_cell(114.47 + 0.01 * i, 37.06)
+    app.config["REGION_CELLS_MAX"] = 2
+    try:
+        response = client.get("/api/v1/regions/130502/cells", headers=auth_headers(supervisor))
+    finally:
+        app.config["REGION_CELLS_MAX"] = 20_000
+    assert_problem(response, 422, "too_many_cells")
+
+
+def test_cells_of_an_unknown_region_are_404(client, supervisor, auth_headers):
+    assert_problem(client.get("/api/v1/regions/139999/cells", headers=auth_headers(supervisor)), 404)

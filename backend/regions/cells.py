@@ -26,6 +26,7 @@ from backend.common.geo import as_multipolygon, to_db
 from backend.extensions import db
 from backend.regions.codes import scope_prefix
 from backend.regions.models import Assignment, Cell, Region
+from backend.regions.service import get_region
 from backend.regions.signals import cells_changed
 from grid.crs import area_m2
 from grid.generate import hex_cells, square_cells
@@ -103,6 +104,19 @@ def cells_query(actor: Actor, *, region_code: str | None = None, inspector_id: u
     if bbox:
         query = query.where(func.ST_Intersects(Cell.boundary, func.ST_MakeEnvelope(*bbox, 4326)))
     return query
+
+
+def region_cells(actor: Actor, region_code: str, *, status: str, limit: int) -> dict:
+    """Every cell of a region (and the regions under it) the actor may see, as one
+    FeatureCollection: a map needs a county whole, not a page of it. Bounded by `limit`
+    (REGION_CELLS_MAX); past it the caller pages `/cells` by `bbox` or uses tiles."""
+    region = get_region(actor, region_code)
+    query = cells_query(actor, region_code=region.code, status=status)
+    found = db.session.scalars(query.limit(limit + 1)).all()
+    if len(found) > limit:
+        raise RuleViolation(f"The region has more than {limit} cells; page /cells by bbox instead.",
+                            code="too_many_cells", field="code")
+    return {"type": "FeatureCollection", "features": found}
 
 
 # ---------------------------------------------------------------- locate

@@ -1,6 +1,7 @@
 """The grid: cells (GeoJSON), generation, locating, and who is responsible for each cell."""
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
 from backend.auth.guard import current_actor
@@ -27,6 +28,7 @@ from backend.regions.grid_schemas import (
     LocateArgsSchema,
     LocatedSchema,
     MoveSchema,
+    RegionCellsArgsSchema,
     RetireSchema,
     WorkloadSchema,
 )
@@ -54,6 +56,19 @@ class Cells(MethodView):
         cell = cells.create_cell(current_actor(), **data)
         db.session.commit()
         return cell
+
+
+@blp.route("/regions/<string:code>/cells")
+class RegionCells(MethodView):
+    @served_as_geojson
+    @blp.arguments(RegionCellsArgsSchema, location="query")
+    @blp.response(200, CellCollectionSchema, content_type=GEOJSON)
+    @blp.alt_response(404, description="No such region")
+    @blp.alt_response(422, description="More cells than REGION_CELLS_MAX: page /cells by bbox")
+    def get(self, args, code):
+        """A region's cells (and those of the regions under it) in one FeatureCollection, for maps."""
+        return cells.region_cells(current_actor(), code, status=args["status"],
+                                  limit=current_app.config["REGION_CELLS_MAX"])
 
 
 @blp.route("/cells/import")

@@ -106,6 +106,10 @@ class RetireSchema(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class RegionCellsArgsSchema(QueryArgsSchema):
+    status = fields.String(load_default="active", validate=validate.OneOf(("active", "retired")))
+
+
 class LocateArgsSchema(QueryArgsSchema):
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
