@@ -38,7 +38,9 @@ class SampleCreateSchema(ma.Schema):
     quantity = fields.String(required=True, validate=validate.Length(min=1, max=40))
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
     sampled_at = fields.AwareDateTime(required=True)
-    rapid_results = fields.List(fields.Nested(RapidReadingSchema), validate=validate.Length(min=1, max=50))
+    rapid_results = fields.List(fields.Nested(RapidReadingSchema), allow_none=True,
+                                validate=validate.Length(min=1, max=50),
+                                metadata={"description": "Rapid tests only; null for a lab sample"})
 
     @ma.validates_schema
     def _rapid_readings(self, data, **_):
