@@ -68,7 +68,7 @@ def geometry_schemas() -> dict[str, dict]:
     line = _array(position, 2)
     ring = _array(position, 4)  # a closed ring: first position repeated last
     polygon = _array(ring, 1)
-    return {f"GeoJSON{name}": _geometry(name, coordinates) for name, coordinates in (
+    schemas = {f"GeoJSON{name}": _geometry(name, coordinates) for name, coordinates in (
         ("Point", position),
         ("MultiPoint", _array(position)),
         ("LineString", line),
@@ -76,6 +76,20 @@ def geometry_schemas() -> dict[str, dict]:
         ("Polygon", polygon),
         ("MultiPolygon", _array(polygon)),
     )}
+    any_geometry = {"oneOf": [*({"$ref": f"#/components/schemas/{name}"} for name in schemas), {"type": "null"}]}
+    schemas["GeoJSONFeature"] = {
+        "type": "object", "description": "GeoJSON Feature (RFC 7946 §3.2)",
+        "required": ["type", "geometry", "properties"],
+        "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": ["string", "number"]},
+                       "geometry": any_geometry, "properties": {"type": ["object", "null"]}},
+    }
+    schemas["GeoJSONFeatureCollection"] = {
+        "type": "object", "description": "GeoJSON FeatureCollection (RFC 7946 §3.3)",
+        "required": ["type", "features"],
+        "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                       "features": _array({"$ref": "#/components/schemas/GeoJSONFeature"})},
+    }
+    return schemas
 
 
 def _geojson_property(self, field, ret: dict, **kwargs) -> dict:

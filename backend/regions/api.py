@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
+from backend.common.features import GEOJSON, served_as_geojson
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.regions import service
 from backend.regions.schemas import RegionFeatureSchema, RegionQueryArgsSchema, RegionSchema
@@ -23,7 +24,8 @@ class Regions(MethodView):
 
 @blp.route("/regions/<string:code>")
 class RegionByCode(MethodView):
-    @blp.response(200, RegionFeatureSchema)
+    @served_as_geojson
+    @blp.response(200, RegionFeatureSchema, content_type=GEOJSON)
     def get(self, code):
         """One region as a GeoJSON Feature with its boundary."""
         return service.get_region(current_actor(), code)

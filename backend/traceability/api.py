@@ -8,6 +8,7 @@ from backend.auth.guard import current_actor
 from backend.common.batch import summary
 from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import RuleViolation
+from backend.common.features import GEOJSON
 from backend.common.http import accepts
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.extensions import db
@@ -80,8 +81,15 @@ class LotById(MethodView):
 @blp.route("/lots/<uuid:lot_id>/trace")
 class LotTrace(MethodView):
     @blp.arguments(TraceArgsSchema, location="query")
-    @blp.response(200, TraceSchema, description="JSON; `Accept: text/csv` for the spreadsheet, `format=geojson` "
-                                                "for a map, `format=epcis` for an EPCISDocument")
+    @blp.response(200, TraceSchema)
+    @blp.doc(responses={"200": {"description": "JSON; `Accept: text/csv` for the spreadsheet, `format=geojson` "
+                                               "for a map, `format=epcis` for an EPCISDocument", "content": {
+        "application/json": {"schema": TraceSchema},
+        "text/csv": {"schema": {"type": "string", "description": "FSMA 204-style sortable spreadsheet, UTF-8 "
+                                                                 "with BOM; `POST /trace-events/import` reads it"}},
+        GEOJSON: {"schema": {"$ref": "#/components/schemas/GeoJSONFeatureCollection"}},
+        "application/ld+json": {"schema": {"type": "object", "description": "GS1 EPCIS 2.0 EPCISDocument"}},
+    }}})
     def get(self, args, lot_id):
         """Where a lot came from and everywhere it went: one recursive query per direction."""
         found = trace.trace_lot(current_actor(), lot_id, direction=args["direction"], max_depth=args["max_depth"])
@@ -90,7 +98,7 @@ class LotTrace(MethodView):
             return Response(spreadsheet.trace_csv(found), mimetype="text/csv", headers={
                 "Content-Disposition": f'attachment; filename="trace-{found["lot_code"]}.csv"'})
         if args["format"] == "geojson":
-            return Response(current_app.json.dumps(exports.trace_geojson(found)), mimetype="application/geo+json")
+            return Response(current_app.json.dumps(exports.trace_geojson(found)), mimetype=GEOJSON)
         if args["format"] == "epcis":
             from backend.traceability.epcis import trace_document
             return Response(current_app.json.dumps(trace_document(found)), mimetype="application/ld+json")
