@@ -28,7 +28,7 @@ def ascii_filename(name: str) -> str:
     stem, dot, ext = safe_filename(name).rpartition(".")
     if not dot:
         stem, ext = ext, ""
-    stem = _UNSAFE_ASCII.sub("_", stem).strip("_") or "download"
+    stem = _UNSAFE_ASCII.sub("_", stem).strip("_-.") or "download"
     ext = _UNSAFE_ASCII.sub("", ext)
     return f"{stem}.{ext}" if ext else stem
 
