@@ -101,10 +101,10 @@ def test_an_item_answered_twice_is_refused(client, field):
     assert_problem(client.post(URL, json=body, headers=field["headers"]), 422, "results_mismatch")
 
 
-def test_facility_outside_the_inspectors_cells_is_forbidden(client, field, make_facility):
+def test_facility_outside_the_inspectors_cells_is_answered_as_unknown(client, field, make_facility):
     elsewhere = make_facility(lon=114.60, lat=37.20)
     body = check_body(field["template"], elsewhere)
-    assert_problem(client.post(URL, json=body, headers=field["headers"]), 403, "facility_out_of_scope")
+    assert_problem(client.post(URL, json=body, headers=field["headers"]), 422, "unknown_facility")
     assert _stored(field) == 0
 
 
@@ -127,7 +127,7 @@ def test_a_task_of_another_facility_is_refused(client, field, make_facility):
     db.session.add(task)
     db.session.flush()
     response, _ = submit(client, field, task_id=str(task.id))
-    assert_problem(response, 422, "task_facility_mismatch")
+    assert_problem(response, 422, "unknown_task")
 
 
 def test_labs_and_enterprises_do_not_submit_checks(client, field, make_user, auth_headers):

@@ -185,7 +185,8 @@ def test_enterprise_cannot_record_at_another_facility(client, make_user, auth_he
     user = make_user("enterprise", facility_id=mine.id)
     body = commissioning("https://id.gs1.org/414/6901234000009", "urn:epc:class:lgtin:6901234.056789.L1")
     report = post(client, auth_headers(user), body).get_json()
-    assert report["rejected"][0]["code"] == "facility_out_of_scope"
+    # another business's place reads as an unknown GLN (its existence is not revealed)
+    assert report["rejected"][0]["code"] == "unknown_gln"
     assert db.session.scalar(select(Lot).where(Lot.lot_code == "L1")) is None
 
 

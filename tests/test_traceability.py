@@ -129,7 +129,8 @@ def test_business_records_only_for_its_own_facility(client, chain, make_user, au
     owner = make_user("enterprise", facility_id=chain["places"]["农场"].id)
     chain["headers"] = auth_headers(owner)
     assert event(client, chain, "harvest", "农场").status_code == 201
-    assert_problem(event(client, chain, "harvest", "饭店"), 403)
+    # another business's facility is answered as if it did not exist (scope rule)
+    assert_problem(event(client, chain, "harvest", "饭店"), 422, "unknown_facility")
 
 
 def _full_chain(client, chain):

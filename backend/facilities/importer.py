@@ -17,11 +17,11 @@ from shapely import Point
 from sqlalchemy import or_, select
 
 from backend.auth.actor import Actor
-from backend.common.domain_errors import DomainError, Forbidden, RuleViolation
+from backend.common.domain_errors import Conflict, DomainError, Forbidden, RuleViolation
 from backend.common.geo import crs_field
 from backend.extensions import db
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES, Facility
-from backend.facilities.service import WRITERS, create_facility, snapshot, update_facility
+from backend.facilities.service import WRITERS, create_facility, snapshot, update_facility, visible_facilities
 
 MAX_ROWS = 50_000
 COLUMNS = ("name", "kind", "uscc", "licence_no", "address", "lon", "lat", "crs", "risk_level", "status",
@@ -83,16 +83,23 @@ def decode_csv(raw: bytes) -> str:
         return raw.decode("gb18030")
 
 
-def _existing(row: dict) -> Facility | None:
+def _existing(actor: Actor, row: dict) -> Facility | None:
+    """The facility a row updates. One registered outside the caller's scope is a plain
+    conflict: the report must not reveal where it is or that the caller could not change it."""
     keys = [Facility.uscc == row["uscc"]] if row.get("uscc") else []
     keys += [Facility.licence_no == row["licence_no"]] if row.get("licence_no") else []
-    return db.session.scalar(select(Facility).where(or_(*keys))) if keys else None
+    facility = db.session.scalar(select(Facility).where(or_(*keys))) if keys else None
+    if facility is not None and not db.session.scalar(
+            visible_facilities(actor, select(Facility.id).where(Facility.id == facility.id))):
+        field = "uscc" if row.get("uscc") and facility.uscc == row["uscc"] else "licence_no"
+        raise Conflict(f"Another facility already has {field} {row[field]}.", code=f"duplicate_{field}", field=field)
+    return facility
 
 
 def _import_row(actor: Actor, row: dict, report: ImportReport) -> None:
     market_uscc = row.pop("market_uscc", None)
     if market_uscc:
-        market = db.session.scalar(select(Facility.id).where(Facility.uscc == market_uscc))
+        market = db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.uscc == market_uscc)))
         if market is None:
             raise RuleViolation(f"No market with USCC {market_uscc} (import markets before their stalls).",
                                 code="unknown_market", field="market_uscc")
@@ -101,7 +108,7 @@ def _import_row(actor: Actor, row: dict, report: ImportReport) -> None:
     if (lon is None) != (lat is None):
         raise RuleViolation("Give both lon and lat, or neither (stalls only).", code="half_a_location", field="lon")
     location = Point(lon, lat) if lon is not None else None
-    facility = _existing(row)
+    facility = _existing(actor, row)
     if facility is None:
         create_facility(actor, location=location, **row)
         report.created += 1

@@ -144,8 +144,10 @@ def refresh_facility_cells(_sender, cell_ids: list[uuid.UUID], **_):
 
 # ---------------------------------------------------------------- writes
 
-def _check_identifiers(uscc: str | None, licence_no: str | None, facility_id: uuid.UUID | None,
+def _check_identifiers(actor: Actor, uscc: str | None, licence_no: str | None, facility_id: uuid.UUID | None,
                        gln: str | None = None) -> None:
+    """Identifiers are well-formed and unique. A clash names the other facility only when
+    the caller may see it: the answer must not reveal a facility outside the caller's scope."""
     for field, value, problem in (("uscc", uscc, uscc_problem), ("licence_no", licence_no, licence_problem),
                                   ("gln", gln, gln_problem)):
         if value is None:
@@ -155,9 +157,12 @@ def _check_identifiers(uscc: str | None, licence_no: str | None, facility_id: uu
             raise RuleViolation(f"{field} {value}: {reason}.", code=f"invalid_{field}", field=field)
         column = getattr(Facility, field)
         other = db.session.scalar(select(Facility.id).where(column == value, Facility.id != facility_id))
-        if other is not None:
+        if other is None:
+            continue
+        if db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == other))):
             raise Conflict(f"Another facility ({other}) already has {field} {value}.", code=f"duplicate_{field}",
                            field=field, facility_id=str(other))
+        raise Conflict(f"Another facility already has {field} {value}.", code=f"duplicate_{field}", field=field)
 
 
 def _market(actor: Actor, parent_id: uuid.UUID) -> Facility:
@@ -183,7 +188,7 @@ def create_facility(actor: Actor, *, location: Point | None = None, crs: str = "
     if location is None and parent is None:
         raise RuleViolation("A location is required.", code="location_required", field="location")
     point = to_wgs84_point(location.x, location.y, crs) if location is not None else to_shape(parent.location)
-    _check_identifiers(data.get("uscc"), data.get("licence_no"), None, data.get("gln"))
+    _check_identifiers(actor, data.get("uscc"), data.get("licence_no"), None, data.get("gln"))
     facility = Facility(**data)
     _place(facility, point)
     _require_writer(actor, facility.region_code)
@@ -206,7 +211,7 @@ def update_facility(actor: Actor, facility: Facility, changes: dict) -> Facility
                             field="parent_id")
     if "parent_id" in changes and parent_id is not None:
         _market(actor, parent_id)
-    _check_identifiers(changes.get("uscc"), changes.get("licence_no"), facility.id, changes.get("gln"))
+    _check_identifiers(actor, changes.get("uscc"), changes.get("licence_no"), facility.id, changes.get("gln"))
     for name, value in changes.items():
         setattr(facility, name, value)
     old_cell_id = facility.cell_id

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
+from backend.common.downloads import content_disposition
 from backend.common.http import accepts
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.errors import PROBLEM_MIMETYPE, ProblemSchema
@@ -78,9 +79,10 @@ class AttachmentById(MethodView):
     def get(self, attachment_id):
         """The file itself, if its owner is in scope."""
         attachment, path = attachments.attachment_file(current_actor(), attachment_id)
+        name = f"{attachment.id}.{EXTENSIONS[attachment.content_type]}"
         response = send_file(path, mimetype=attachment.content_type, etag=attachment.sha256, conditional=True,
-                             download_name=f"{attachment.id}.{EXTENSIONS[attachment.content_type]}",
-                             last_modified=attachment.created_at, max_age=None)
+                             download_name=name, last_modified=attachment.created_at, max_age=None)
+        response.headers["Content-Disposition"] = content_disposition(name, "inline")  # one helper for all
         # Never kept by shared caches; revalidated on each use (cheap, 304) so that scope is checked again.
         response.headers["Cache-Control"] = "private, no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -57,11 +57,7 @@ def record_check(actor: Actor, data: dict) -> Submission:
         return Submission(_replayed(actor, stored, digest), created=False)
     require_checker(actor)
     template = published_version(data["template_code"], data["template_version"])
-    facility = db.session.get(Facility, data["facility_id"])
-    if facility is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field="facility_id")
-    task = task_for(data.get("task_id"), facility)
-    require_checker_of(actor, facility, task)
+    facility, task = checked_place(actor, data["facility_id"], data.get("task_id"))
     scored, errors = score(scored_items(template), data["results"])
     if errors:
         raise RuleViolation("The results do not match the template version.", code="results_mismatch",
@@ -119,28 +115,34 @@ def _replayed(actor: Actor, stored: Check, digest: str) -> Check:
     return stored
 
 
-def task_for(task_id: uuid.UUID | None, facility: Facility) -> InspectionTask | None:
-    if task_id is None:
-        return None
-    task = db.session.get(InspectionTask, task_id, with_for_update=True)
-    if task is None:
-        raise RuleViolation("No such task.", code="unknown_task", field="task_id")
-    if task.facility_id != facility.id:
-        raise RuleViolation("The task is for another facility.", code="task_facility_mismatch", field="task_id")
-    return task
+def checked_place(actor: Actor, facility_id: uuid.UUID, task_id: uuid.UUID | None,
+                  ) -> tuple[Facility, InspectionTask | None]:
+    """The facility and task a check or sample names, both in the caller's reach.
+
+    Inspectors check facilities in their cells, or the facility of a task given to them;
+    supervisors anywhere in their region. A referenced id out of reach is answered exactly
+    as one that does not exist (422 naming the field), so the answer reveals nothing: a
+    facility elsewhere is `unknown_facility`; a task that is absent, of another facility,
+    or neither assigned to the caller nor of a facility in its scope is `unknown_task`.
+    """
+    facility = db.session.get(Facility, facility_id)
+    task = db.session.get(InspectionTask, task_id, with_for_update=True) if task_id is not None else None
+    assigned = task is not None and facility is not None and task.facility_id == facility.id \
+        and task.assignee_id == actor.id
+    in_scope = facility is not None and may_check(actor, facility)
+    if not (in_scope or assigned):
+        raise RuleViolation("No such facility among those you may check.", code="unknown_facility",
+                            field="facility_id")
+    if task_id is not None and (task is None or task.facility_id != facility.id):
+        raise RuleViolation("No such task for this facility among those you may use.", code="unknown_task",
+                            field="task_id")
+    return facility, task
 
 
-def require_checker_of(actor: Actor, facility: Facility, task: InspectionTask | None) -> None:
-    """Inspectors check facilities in their cells, or any facility of a task given to them;
-    supervisors anywhere in their region."""
-    if task is not None and task.assignee_id == actor.id:
-        return
+def may_check(actor: Actor, facility: Facility) -> bool:
     if actor.role == "supervisor" and actor.covers_region(facility.region_code):
-        return
-    if actor.role == "inspector" and facility.cell_id is not None and holds_cell(actor.id, facility.cell_id):
-        return
-    raise Forbidden("The facility is outside your cells and the check is not for a task assigned to you.",
-                    code="facility_out_of_scope")
+        return True
+    return actor.role == "inspector" and facility.cell_id is not None and holds_cell(actor.id, facility.cell_id)
 
 
 def _complete(actor: Actor, check: Check, task: InspectionTask | None) -> None:

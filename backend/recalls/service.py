@@ -67,13 +67,14 @@ def get_recall(actor: Actor, recall_id: uuid.UUID, *, lock: bool = False) -> Rec
 def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: list[uuid.UUID], reason: str,
                   trigger: str = "manual", kind: str | None = None, level: int | None = None,
                   hazard: str | None = None, notice: str | None = None) -> Recall:
-    """A proposed recall of a producer's lots (a supervisor's own, or from a complaint)."""
-    producer = db.session.get(Facility, producer_facility_id)
-    if producer is None:
-        raise RuleViolation("No such producer.", code="unknown_facility", field="producer_facility_id")
-    if not actor.is_system and (actor.role not in ("supervisor", "admin")
-                                or not actor.covers_region(producer.region_code)):
+    """A proposed recall of a producer's lots (a supervisor's own, or from a complaint).
+    A producer outside the caller's region is answered as absent (422), not 403."""
+    if not actor.is_system and actor.role not in ("supervisor", "admin"):
         raise Forbidden("Supervisors of the producer's region open recalls.")
+    producer = db.session.get(Facility, producer_facility_id)
+    if producer is None or not actor.covers_region(producer.region_code):
+        raise RuleViolation("No such producer in your region.", code="unknown_facility",
+                            field="producer_facility_id")
     lots = db.session.scalars(select(Lot).where(Lot.id.in_(lot_ids))).all()
     unknown = set(lot_ids) - {lot.id for lot in lots}
     foreign = [lot.lot_code for lot in lots if lot.facility_id != producer.id]

@@ -34,6 +34,7 @@ from grid.validate import validate_cells
 
 OVERLAP_TOLERANCE_M2 = 1.0
 MANAGERS = ("admin", "supervisor")
+CELL_VIEWERS = ("admin", "supervisor", "inspector", "lab")
 
 
 @dataclass
@@ -78,7 +79,7 @@ def visible_cells(actor: Actor, query: Select) -> Select:
     """Inspectors see their own cells; other staff their region; enterprises none."""
     if actor.role == "inspector":
         return query.where(Cell.id.in_(current_cell_ids(actor.id)))
-    if actor.role == "enterprise":
+    if actor.role not in CELL_VIEWERS and not actor.is_system:
         return query.where(False)
     if actor.role == "admin" or actor.is_system:
         return query
@@ -131,8 +132,19 @@ def locate_cell(point: Point, *options) -> Cell | None:
     )
 
 
+def require_cell_viewer(actor: Actor) -> None:
+    """Answers that name a cell or its inspectors are for roles that see cells at all
+    (visible_cells): an enterprise sees none, so such an action is not for it (403)."""
+    if actor.role not in CELL_VIEWERS and not actor.is_system:
+        raise Forbidden("Grid cells and their inspectors are for supervision staff.")
+
+
 def locate(actor: Actor, point: Point) -> Cell:
-    """The cell at a point with its staff and their accounts, in one query."""
+    """The cell at a point with its staff and their accounts, in one query.
+
+    For staff who see cells (an inspector too: its phone asks whose cell it stands in),
+    within their region; never for an enterprise."""
+    require_cell_viewer(actor)
     cell = locate_cell(point, joinedload(Cell.assignments).joinedload(Assignment.inspector))
     if cell is None or not (actor.covers_region(cell.region_code) or actor.role == "admin"):
         raise NotFound("No active cell covers this point.", code="no_cell_here")

@@ -48,6 +48,10 @@ def create_limit(actor: Actor, *, analyte: str, food_category: str, unit: str, s
 
 def limits_query(actor: Actor, *, analyte: str | None = None, food_category: str | None = None,
                  on: date | None = None) -> Select:
+    """Every signed-in caller reads the whole table, unscoped on purpose: limits are public
+    reference data (each row cites a published national standard, GB 2763 / GB 2762), the
+    same for every region, and a business needs them to check its own products. Unlike
+    products or lots, no row belongs to anyone or reveals anything about a business."""
     query = select(Limit).order_by(Limit.analyte, Limit.food_category, Limit.valid_from.desc())
     if analyte:
         query = query.where(Limit.analyte == analyte)

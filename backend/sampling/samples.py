@@ -17,10 +17,12 @@ from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.inspections.checks import require_checker, require_checker_of, task_for
+from backend.inspections.checks import checked_place, require_checker, visible_checks
+from backend.inspections.models import Check
 from backend.regions.cells import current_cell_ids
 from backend.regions.codes import scope_prefix
 from backend.sampling.models import Sample
+from backend.traceability.catalogue import visible_lots
 from backend.traceability.models import Lot
 
 
@@ -34,16 +36,11 @@ def record_sample(actor: Actor, data: dict) -> tuple[Sample, bool]:
                            code="sample_id_reused")
         return stored, False
     require_checker(actor)
-    facility = db.session.get(Facility, data["facility_id"])
-    if facility is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field="facility_id")
-    task = task_for(data.get("task_id"), facility)
-    require_checker_of(actor, facility, task)
+    facility, _task = checked_place(actor, data["facility_id"], data.get("task_id"))
+    _check_references(actor, facility, data)
     if db.session.scalar(select(Sample.id).where(Sample.sample_no == data["sample_no"])):
         raise Conflict(f"Seal number {data['sample_no']} is already on another sample.", code="duplicate_sample_no",
                        field="sample_no")
-    if data.get("lot_id") and db.session.get(Lot, data["lot_id"]) is None:
-        raise RuleViolation("No such lot.", code="unknown_lot", field="lot_id")
     sample = Sample(**data, region_code=facility.region_code, cell_id=facility.cell_id, collected_by=actor.id,
                     body_sha256=digest)
     if sample.method == "rapid":
@@ -57,6 +54,22 @@ def record_sample(actor: Actor, data: dict) -> tuple[Sample, bool]:
                  after={"sample_no": sample.sample_no, "facility_id": facility.id, "method": sample.method,
                         "status": sample.status})
     return sample, True
+
+
+def _check_references(actor: Actor, facility: Facility, data: dict) -> None:
+    """Ids a sample names are in the caller's scope, else answered as absent (422 naming
+    the field): the check must be one the caller sees, of the sampled facility; the lot one
+    it sees (visible_lots). The producer (from the label) is another business by nature,
+    anywhere in the country: only its existence is checked."""
+    if data.get("check_id") and not db.session.scalar(visible_checks(actor, select(Check.id).where(
+            Check.id == data["check_id"], Check.facility_id == facility.id))):
+        raise RuleViolation("No such check of this facility among those you see.", code="unknown_check",
+                            field="check_id")
+    if data.get("lot_id") and not db.session.scalar(visible_lots(actor, select(Lot.id).where(
+            Lot.id == data["lot_id"]))):
+        raise RuleViolation("No such lot.", code="unknown_lot", field="lot_id")
+    if data.get("producer_facility_id") and db.session.get(Facility, data["producer_facility_id"]) is None:
+        raise RuleViolation("No such facility.", code="unknown_facility", field="producer_facility_id")
 
 
 def visible_samples(actor: Actor, query: Select) -> Select:

@@ -8,6 +8,7 @@ from backend.auth.guard import current_actor
 from backend.common.batch import summary
 from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import RuleViolation
+from backend.common.downloads import content_disposition
 from backend.common.features import GEOJSON
 from backend.common.http import accepts
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
@@ -96,7 +97,7 @@ class LotTrace(MethodView):
         wanted = request.accept_mimetypes.best_match(["application/json", "text/csv"], default="application/json")
         if wanted == "text/csv" and args["format"] == "json":
             return Response(spreadsheet.trace_csv(found), mimetype="text/csv", headers={
-                "Content-Disposition": f'attachment; filename="trace-{found["lot_code"]}.csv"'})
+                "Content-Disposition": content_disposition(f"trace-{found['lot_code']}.csv")})
         if args["format"] == "geojson":
             return Response(current_app.json.dumps(exports.trace_geojson(found)), mimetype=GEOJSON)
         if args["format"] == "epcis":

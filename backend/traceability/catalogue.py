@@ -1,9 +1,10 @@
 """Products and lots (DESIGN.md §7): the things trace events move.
 
-Who may see and write: staff read every lot (a trace crosses regions: food safety needs the
-whole chain); an enterprise user sees the lots its facility produced or holds, and
-registers lots only for its own facility; supervisors and inspectors register lots for
-facilities in their scope.
+Who may see and write: staff read every product and lot (a trace crosses regions: food
+safety needs the whole chain); an enterprise user sees the lots its facility produced or
+holds, and the products it owns or of those lots (a business's catalogue is its own: it
+must not list its competitors'), and registers lots only for its own facility;
+supervisors and inspectors register lots for facilities in their scope.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Select, or_, select
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
+from backend.auth.models import User
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
@@ -33,13 +35,16 @@ def require_writer(actor: Actor) -> None:
 def writable_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "facility_id") -> Facility:
     """A facility the actor may record for: its own (enterprise), in its scope (staff)."""
     require_writer(actor)
-    facility = db.session.get(Facility, facility_id)
-    if facility is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field=field)
-    if not db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == facility_id))):
-        raise Forbidden("You may record only for your own facility or facilities in your scope.",
-                        code="facility_out_of_scope", field=field)
+    facility = db.session.scalar(visible_facilities(actor, select(Facility).where(Facility.id == facility_id)))
+    if facility is None:  # absent or out of scope: one answer, so existence is not revealed
+        raise RuleViolation("No such facility among those you may record for (your own, or in your scope).",
+                            code="unknown_facility", field=field)
     return facility
+
+
+def may_record_at(actor: Actor, facility_id: uuid.UUID) -> bool:
+    require_writer(actor)
+    return bool(db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == facility_id))))
 
 
 def create_product(actor: Actor, *, name: str, category: str, gtin: str | None = None,
@@ -51,6 +56,8 @@ def create_product(actor: Actor, *, name: str, category: str, gtin: str | None =
                                 code="invalid_gtin", field="gtin")
         if db.session.scalar(select(Product.id).where(Product.gtin == gtin)):
             raise Conflict(f"A product with GTIN {gtin} exists.", code="duplicate_gtin", field="gtin")
+    if owner_facility_id is None and actor.role == "enterprise":
+        owner_facility_id = own_facility_id(actor)  # so that the business sees what it registered
     if owner_facility_id is not None:
         writable_facility(actor, owner_facility_id, field="owner_facility_id")
     product = Product(name=name, category=category, gtin=gtin, owner_facility_id=owner_facility_id)
@@ -60,8 +67,26 @@ def create_product(actor: Actor, *, name: str, category: str, gtin: str | None =
     return product
 
 
+def own_facility_id(actor: Actor) -> uuid.UUID | None:
+    return db.session.scalar(select(User.facility_id).where(User.id == actor.id))
+
+
+def visible_products(actor: Actor, query: Select) -> Select:
+    """Staff see every product. An enterprise user sees the products its facility owns
+    (registered them; a product an enterprise registers is owned by its facility) and
+    those of the lots it sees (produced or holds, as visible_lots): what it makes or
+    handles, never another business's catalogue. Others: none."""
+    if actor.role in STAFF or actor.is_system:
+        return query
+    if actor.role == "enterprise":
+        mine = visible_facilities(actor, select(Facility.id))
+        handled = visible_lots(actor, select(Lot.product_id))
+        return query.where(or_(Product.owner_facility_id.in_(mine), Product.id.in_(handled)))
+    raise Forbidden("Products are for staff and businesses.")
+
+
 def products_query(actor: Actor, *, gtin: str | None = None, q: str | None = None) -> Select:
-    query = select(Product).order_by(Product.name, Product.id)
+    query = visible_products(actor, select(Product)).order_by(Product.name, Product.id)
     if gtin:
         query = query.where(Product.gtin == gtin)
     if q:
@@ -70,10 +95,13 @@ def products_query(actor: Actor, *, gtin: str | None = None, q: str | None = Non
 
 
 def create_lot(actor: Actor, *, lot_code: str, product_id: uuid.UUID, facility_id: uuid.UUID, unit: str,
-               **details) -> Lot:
-    """A lot code is unique per producer (the facility that assigns it)."""
+               by_gtin: bool = False, **details) -> Lot:
+    """A lot code is unique per producer (the facility that assigns it). The product must be
+    one the caller sees (an invisible one is answered as unknown), unless it was found by
+    the GTIN the caller sent (EPCIS: a GTIN is printed on every pack, it reveals nothing)."""
     facility = writable_facility(actor, facility_id)
-    if db.session.get(Product, product_id) is None:
+    query = select(Product.id).where(Product.id == product_id)
+    if not db.session.scalar(query if by_gtin else visible_products(actor, query)):
         raise RuleViolation("No such product.", code="unknown_product", field="product_id")
     if db.session.scalar(select(Lot.id).where(Lot.facility_id == facility_id, Lot.lot_code == lot_code)):
         raise Conflict(f"{facility.name} already has a lot {lot_code}.", code="duplicate_lot_code", field="lot_code")

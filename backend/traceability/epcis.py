@@ -8,8 +8,11 @@ fields must be namespaced (`example:myField`). An invalid document is refused wh
 errors listed by JSON pointer. A valid one is recorded event by event, each in its own
 savepoint, in `eventTime` order (a commissioning sent after the shipment it precedes still
 comes first): what can be mapped is stored, each other event reported with its reasons
-(epcis_in has the mapping rules). An eventID already stored is a duplicate, skipped
-whatever its content: EPCIS eventIDs name one event for good (often a hash of it).
+(epcis_in has the mapping rules). An eventID already stored at the event's facility is a duplicate, skipped whatever its
+content: EPCIS eventIDs name one event for good (often a hash of it). They are unique per
+facility (the sender's namespace, see events.py), so one business can neither probe nor
+block another's eventIDs; an event located at a facility outside the sender's scope is
+refused as if that place were unknown.
 An event's members are kept as sent in its `extensions` (with the document's `@context`,
 so prefixed names stay resolvable), except eventID and eventTime (columns) and recordTime
 (the sending system's): extensions, ilmd, disposition, business transactions, and also the
@@ -33,9 +36,9 @@ from sqlalchemy import select
 from backend.auth.actor import Actor
 from backend.common.domain_errors import DomainError, Forbidden, RuleViolation
 from backend.extensions import db
-from backend.traceability.catalogue import WRITERS, writable_facility
+from backend.traceability.catalogue import WRITERS, may_record_at
 from backend.traceability.epcis_ids import URI, event_id_of
-from backend.traceability.epcis_in import Places, Refuse, Skip, map_event, resolve_lines
+from backend.traceability.epcis_in import Places, Refuse, Skip, location_of, map_event, resolve_lines, unknown_place
 from backend.traceability.epcis_out import trace_document
 from backend.traceability.events import record_event
 from backend.traceability.models import TraceEvent
@@ -165,13 +168,18 @@ def _capture_one(actor: Actor, index: int, event: dict, occurred_at: datetime, c
     if len(event_id) > 200 or "\x00" in event_id:
         return note("rejected", ["An eventID of more than 200 characters, or with NUL, cannot be stored."],
                     "epcis_bad_identifier")
-    if db.session.scalar(select(TraceEvent.id).where(TraceEvent.event_id == event_id)) is not None:
-        report["duplicates"].append(sent)
-        return None
     savepoint = db.session.begin_nested()
     try:
         mapped = map_event(event, occurred_at, context, places)
-        writable_facility(actor, mapped.facility.id)  # before any product or lot is made for it
+        # Before any product or lot is made for it; a place out of scope reads as unknown.
+        if not may_record_at(actor, mapped.facility.id):
+            raise unknown_place(location_of(event))
+        # eventIDs are unique per facility (events.py): another business's cannot be probed.
+        if db.session.scalar(select(TraceEvent.id).where(TraceEvent.facility_id == mapped.facility.id,
+                                                         TraceEvent.event_id == event_id)) is not None:
+            savepoint.rollback()
+            report["duplicates"].append(sent)
+            return None
         recorded = record_event(actor, event_id=event_id, type=mapped.type, occurred_at=occurred_at,
                                 facility_id=mapped.facility.id, lines=resolve_lines(actor, mapped),
                                 other_facility_id=mapped.other and mapped.other.id, reference=mapped.reference,

@@ -100,10 +100,21 @@ class Places:
                                            Facility.gln == place.gln)
             self._found[key] = db.session.scalar(query)
         if self._found[key] is None:
-            if place.gln:
-                raise Refuse(f"No facility has GLN {place.gln} ({identifier}).", code="unknown_gln", glns=(place.gln,))
-            raise Refuse(f"No facility {place.facility_id}.", code="unknown_facility")
+            raise unknown_place(identifier)
         return self._found[key]
+
+
+def unknown_place(identifier: str) -> Refuse:
+    """The refusal for a place no facility is — and, for the event's own location, one
+    outside the sender's scope (the same words: existence is not revealed)."""
+    place = parse_place(identifier)
+    if place.gln:
+        return Refuse(f"No facility has GLN {place.gln} ({identifier}).", code="unknown_gln", glns=(place.gln,))
+    return Refuse(f"No facility {place.facility_id}.", code="unknown_facility")
+
+
+def location_of(event: dict) -> str | None:
+    return (event.get("bizLocation") or event.get("readPoint") or {}).get("id")
 
 
 def step_of(event: dict) -> str:
@@ -122,7 +133,7 @@ def map_event(event: dict, occurred_at: datetime, context, places: Places) -> Ma
     type = "transform" if kind == "TransformationEvent" else STEPS.get(step)
     if type is None or (kind in ("AggregationEvent", "TransactionEvent") and type not in MOVES):
         raise Skip(f"bizStep {event.get('bizStep') or '(none)'} of a {kind} is not a tracking event FoodGrid records.")
-    where = (event.get("bizLocation") or event.get("readPoint") or {}).get("id")
+    where = location_of(event)
     if not where:
         raise Refuse("The event has neither a bizLocation nor a readPoint: where did it happen?")
     facility = places.facility(where)
@@ -252,4 +263,4 @@ def _lot(actor: Actor, item: Item, identifier: str, unit: str, mapped: Mapped, c
         product = create_product(actor, name=f"GTIN {item.gtin}", category="unspecified", gtin=item.gtin,
                                  owner_facility_id=mapped.facility.id)
     return create_lot(actor, lot_code=code, product_id=product.id, facility_id=mapped.facility.id, unit=unit,
-                      produced_at=mapped.occurred_at)
+                      by_gtin=True, produced_at=mapped.occurred_at)

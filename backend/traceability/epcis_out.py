@@ -43,9 +43,9 @@ def trace_document(trace: dict) -> dict:
     """An EPCISDocument of the trace's events, valid against the official schema."""
     writer = _Writer({str(lot["id"]): lot for lot in trace["lots"]},
                      {str(place["id"]): place for place in trace["facilities"]})
-    grouped: dict[str, list[dict]] = {}
-    for record in trace["records"]:
-        grouped.setdefault(record["event_id"], []).append(record)
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for record in trace["records"]:  # event ids are unique per facility (events.py)
+        grouped.setdefault((record["facility_id"], record["event_id"]), []).append(record)
     return {"@context": CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0",
             "creationDate": _time(clock.now()),
             "foodgrid:trace": {"lot": writer.lot(trace["lot_id"]), "direction": trace["direction"],

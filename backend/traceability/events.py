@@ -6,6 +6,21 @@ A holding going negative, or a lot leaving a facility that never held it, is a
 mass-balance violation; a workshop lot (小作坊) received outside its sales area
 (限区域销售) a restricted-sales one. Violations are recorded, never refused: field data
 is messy, so it is stored first and flagged for review.
+
+Namespace of `event_id`: an event id is the sender's idempotency key, so it is unique per
+facility where the event happened — (facility_id, event_id) — and the replay lookup is
+made there, after the caller is known to be allowed to record at that facility. An
+enterprise user records only at its own facility, so its namespace is its facility;
+staff entering an event on a business's behalf (an inspector copying a paper record, a
+re-imported spreadsheet) write into that business's record, so their retries and a
+business's own upload of the same event meet as replays rather than duplicates. Nobody
+can probe, read or block ids of a facility they may not record for: such a facility is
+answered as unknown, like one that does not exist.
+
+Referenced ids: the event's facility must be one the caller may record for (else 422
+unknown_facility, whether absent or out of scope). The counterparty and the lots are
+other businesses' by nature (a shipment goes to someone else, a receipt names the
+sender's lot) and are not limited to the caller's scope; only their existence is checked.
 """
 from __future__ import annotations
 
@@ -47,10 +62,11 @@ def record_event(actor: Actor, *, event_id: str, type: str, occurred_at: datetim
     digest = content_sha256({"event_id": event_id, "type": type, "occurred_at": occurred_at,
                           "facility_id": facility_id, "other_facility_id": other_facility_id,
                           "reference": reference, "lines": lines, "extensions": extensions})
-    stored = db.session.scalar(select(TraceEvent).where(TraceEvent.event_id == event_id))
+    facility = writable_facility(actor, facility_id)  # first: the namespace must be the caller's
+    stored = db.session.scalar(select(TraceEvent).where(TraceEvent.facility_id == facility.id,
+                                                        TraceEvent.event_id == event_id))
     if stored is not None:
         return Recorded(_replayed(stored, digest), created=False)
-    facility = writable_facility(actor, facility_id)
     other = _other_facility(type, other_facility_id)
     lots = _lots_of(type, lines)
     flags = []
@@ -63,11 +79,12 @@ def record_event(actor: Actor, *, event_id: str, type: str, occurred_at: datetim
             other_facility_id=other and other.id, region_code=facility.region_code, reference=reference,
             flags=flags, source=source, extensions=extensions, body_sha256=digest,
             recorded_by=actor.id, recorded_at=clock.now(),
-        ).on_conflict_do_nothing(index_elements=[TraceEvent.event_id]).returning(TraceEvent),
+        ).on_conflict_do_nothing(index_elements=[TraceEvent.facility_id, TraceEvent.event_id]).returning(TraceEvent),
         execution_options={"populate_existing": True},
     )
     if event is None:  # the same event_id committed meanwhile by a concurrent request
-        raced = db.session.scalar(select(TraceEvent).where(TraceEvent.event_id == event_id)
+        raced = db.session.scalar(select(TraceEvent).where(TraceEvent.facility_id == facility.id,
+                                                           TraceEvent.event_id == event_id)
                                   .execution_options(populate_existing=True))
         return Recorded(_replayed(raced, digest), created=False)
     db.session.add_all([TraceEventLot(event_pk=event.id, **line) for line in lines])

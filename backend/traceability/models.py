@@ -62,11 +62,13 @@ class Lot(db.Model):
 
 class TraceEvent(db.Model):
     """A critical tracking event. `event_id` is the sender's (idempotency key, or an EPCIS
-    eventID); `facility_id` is where it happened, `other_facility_id` the counterparty
-    (ship: destination; receive: source)."""
+    eventID), unique per facility (`facility_id`, where it happened — the sender's
+    namespace, see events.py); `other_facility_id` is the counterparty (ship: destination;
+    receive: source)."""
 
     __tablename__ = "trace_events"
     __table_args__ = (
+        UniqueConstraint("facility_id", "event_id"),
         CheckConstraint("type IN ('harvest', 'produce', 'ship', 'receive', 'transform', 'sell', 'destroy')",
                         name="type"),
         Index("ix_trace_events_facility_time", "facility_id", "occurred_at"),
@@ -74,7 +76,7 @@ class TraceEvent(db.Model):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    event_id: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facilities.id"))

@@ -149,6 +149,6 @@ def _merge(back: dict, forward: dict) -> dict:
             "facilities": union("facilities", lambda facility: facility["id"]),
             "events": union("events", lambda e: (e["event_id"], e["from_lot_id"], e["from_facility_id"],
                                                  e["to_lot_id"], e["to_facility_id"])),
-            "records": sorted(union("records", lambda r: (r["event_id"], r["lot_id"], r["role"])),
+            "records": sorted(union("records", lambda r: (r["facility_id"], r["event_id"], r["lot_id"], r["role"])),
                               key=lambda r: (r["occurred_at"], r["event_id"])),
             "distributed": forward["distributed"]}
