@@ -25,11 +25,11 @@ from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
 from backend.common.digest import content_sha256
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.geo import to_db
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.facilities.service import visible_facilities
+from backend.facilities.service import referenced_facility, visible_facilities
 from backend.inspections import rectification
 from backend.inspections.models import Check, InspectionTask
 from backend.inspections.scoring import clock_skewed, outcome, place, score
@@ -57,9 +57,7 @@ def record_check(actor: Actor, data: dict) -> Submission:
         return Submission(_replayed(actor, stored, digest), created=False)
     require_checker(actor)
     template = published_version(data["template_code"], data["template_version"])
-    facility = db.session.get(Facility, data["facility_id"])
-    if facility is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field="facility_id")
+    facility = referenced_facility(actor, data["facility_id"])
     task = task_for(data.get("task_id"), facility)
     require_checker_of(actor, facility, task)
     scored, errors = score(scored_items(template), data["results"])
@@ -124,10 +122,25 @@ def task_for(task_id: uuid.UUID | None, facility: Facility) -> InspectionTask | 
         return None
     task = db.session.get(InspectionTask, task_id, with_for_update=True)
     if task is None:
-        raise RuleViolation("No such task.", code="unknown_task", field="task_id")
+        raise unknown_reference("task_id", "task")
     if task.facility_id != facility.id:
         raise RuleViolation("The task is for another facility.", code="task_facility_mismatch", field="task_id")
     return task
+
+
+def referenced_check(actor: Actor, check_id: uuid.UUID | None, facility: Facility, *,
+                     field: str = "check_id") -> Check | None:
+    """The check a body names in `field` (a sample taken during it, say): it exists and was
+    made at `facility`; else a 422 naming the field."""
+    if check_id is None:
+        return None
+    check = db.session.get(Check, check_id)
+    if check is None:
+        raise unknown_reference(field, "check")
+    if check.facility_id != facility.id:
+        raise RuleViolation("The check was made at another facility.", code="check_facility_mismatch", field=field,
+                            errors={field: ["The check was made at another facility."]})
+    return check
 
 
 def require_checker_of(actor: Actor, facility: Facility, task: InspectionTask | None) -> None:

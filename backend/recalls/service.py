@@ -16,7 +16,7 @@ from backend.auth.models import User
 from backend.common import clock
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
-from backend.facilities.models import Facility
+from backend.facilities.service import referenced_facility
 from backend.inspections.models import InspectionTask
 from backend.notifications.outbox import emit
 from backend.recalls import rules
@@ -68,9 +68,7 @@ def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: lis
                   trigger: str = "manual", kind: str | None = None, level: int | None = None,
                   hazard: str | None = None, notice: str | None = None) -> Recall:
     """A proposed recall of a producer's lots (a supervisor's own, or from a complaint)."""
-    producer = db.session.get(Facility, producer_facility_id)
-    if producer is None:
-        raise RuleViolation("No such producer.", code="unknown_facility", field="producer_facility_id")
+    producer = referenced_facility(actor, producer_facility_id, field="producer_facility_id")
     if not actor.is_system and (actor.role not in ("supervisor", "admin")
                                 or not actor.covers_region(producer.region_code)):
         raise Forbidden("Supervisors of the producer's region open recalls.")

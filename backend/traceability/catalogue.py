@@ -13,11 +13,11 @@ from sqlalchemy import Select, or_, select
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
 from backend.facilities.models import Facility
-from backend.facilities.service import visible_facilities
+from backend.facilities.service import referenced_facility, visible_facilities
 from backend.regions.codes import scope_prefix
 from backend.traceability.models import Holding, Lot, Product
 
@@ -33,9 +33,7 @@ def require_writer(actor: Actor) -> None:
 def writable_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "facility_id") -> Facility:
     """A facility the actor may record for: its own (enterprise), in its scope (staff)."""
     require_writer(actor)
-    facility = db.session.get(Facility, facility_id)
-    if facility is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field=field)
+    facility = referenced_facility(actor, facility_id, field=field)
     if not db.session.scalar(visible_facilities(actor, select(Facility.id).where(Facility.id == facility_id))):
         raise Forbidden("You may record only for your own facility or facilities in your scope.",
                         code="facility_out_of_scope", field=field)
@@ -74,7 +72,7 @@ def create_lot(actor: Actor, *, lot_code: str, product_id: uuid.UUID, facility_i
     """A lot code is unique per producer (the facility that assigns it)."""
     facility = writable_facility(actor, facility_id)
     if db.session.get(Product, product_id) is None:
-        raise RuleViolation("No such product.", code="unknown_product", field="product_id")
+        raise unknown_reference("product_id", "product")
     if db.session.scalar(select(Lot.id).where(Lot.facility_id == facility_id, Lot.lot_code == lot_code)):
         raise Conflict(f"{facility.name} already has a lot {lot_code}.", code="duplicate_lot_code", field="lot_code")
     lot = Lot(lot_code=lot_code, product_id=product_id, facility_id=facility_id, region_code=facility.region_code,
@@ -105,6 +103,17 @@ def lots_query(actor: Actor, *, lot_code: str | None = None, product_id=None, fa
     if region_code:
         query = query.where(Lot.region_code.startswith(scope_prefix(region_code)))
     return query
+
+
+def referenced_lot(actor: Actor, lot_id: uuid.UUID | None, *, field: str = "lot_id") -> Lot | None:
+    """The lot a body names in `field` (a sample's, say), or a 422 naming that field.
+    Existence only: staff may name any lot (a trace crosses regions)."""
+    if lot_id is None:
+        return None
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        raise unknown_reference(field, "lot")
+    return lot
 
 
 def get_lot(actor: Actor, lot_id: uuid.UUID) -> Lot:
