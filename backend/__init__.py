@@ -80,7 +80,7 @@ def _init_extensions(app: Flask) -> None:
     }
     api.init_app(app)
     register_geojson_field(api)
-    register_error_handlers(app)
+    register_error_handlers(app, db.metadata)
     init_http(app)
     init_guard(app)
     init_media_types(app)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import http
 import logging
+import re
 
 import flask_smorest
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import Flask, Response, json, request
 from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
@@ -18,12 +20,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from backend.common.domain_errors import DomainError, TooManyRequests
+from backend.common.domain_errors import Conflict, DomainError, RuleViolation, TooManyRequests
 from backend.common.i18n import pick_language, title
 from backend.common.request_context import current_request_id
 
 log = logging.getLogger(__name__)
 
+FOREIGN_KEY_VIOLATION = "23503"  # SQLSTATE
 PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_PREFIX = "urn:foodgrid:problem:"
 
@@ -80,6 +83,43 @@ def validation_errors(data: dict) -> dict[str, list[str]]:
     for location, messages in by_location.items():
         flat.update(flatten_errors(messages, "" if location == "json" else location))
     return flat
+
+
+def referencing_columns(constraint: str | None, table: str | None, metadata: sa.MetaData | None = None,
+                        detail: str | None = None) -> list[str]:
+    """The columns of a foreign key, from its name: found in `metadata`, else read from the
+    naming convention `fk_<table>_<column>_<referred table>` (backend/extensions.py), else
+    from PostgreSQL's detail `Key (column)=(…)`."""
+    if constraint and table and metadata is not None and table in metadata.tables:
+        for foreign_key in metadata.tables[table].foreign_key_constraints:
+            if foreign_key.name == constraint:
+                return [column.name for column in foreign_key.columns]
+    prefix = f"fk_{table}_"
+    if constraint and table and constraint.startswith(prefix) and metadata is not None:
+        rest = constraint[len(prefix):]
+        for referred in sorted(metadata.tables, key=len, reverse=True):
+            if rest.endswith("_" + referred) and len(rest) > len(referred) + 1:
+                return [rest[:-len(referred) - 1]]
+    found = re.match(r"Key \(([^)]+)\)=", detail or "")
+    return [name.strip() for name in found.group(1).split(",")] if found else []
+
+
+def integrity_refusal(error: sa_exc.IntegrityError, metadata: sa.MetaData | None = None) -> DomainError:
+    """What to answer for a constraint the database enforced but the service did not check
+    first. A reference to a row that does not exist is the client's mistake (422, naming
+    the field); anything else is a race with another request (409: retrying is safe)."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if getattr(orig, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+        if (error.statement or "").lstrip().upper().startswith("DELETE"):
+            return Conflict("Other data still refers to this.", code="still_referenced")
+        columns = referencing_columns(diag and diag.constraint_name, diag and diag.table_name, metadata,
+                                      diag and diag.message_detail)
+        field = columns[0] if len(columns) == 1 else None
+        message = "Refers to something that does not exist."
+        return RuleViolation(message, code="unknown_reference", field=field,
+                             errors={name: [message] for name in columns} or {"body": [message]})
+    return Conflict("The request conflicts with data stored meanwhile; retry.")
 
 
 class ProblemSchema(ma.Schema):
@@ -148,7 +188,8 @@ class ProblemApi(flask_smorest.Api):
         return problem(status, code, detail, headers=headers, **extra)
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, metadata: sa.MetaData | None = None) -> None:
+    """`metadata` (the models') names the column behind a foreign-key violation."""
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         headers = {}
@@ -158,9 +199,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(sa_exc.IntegrityError)
     def _integrity(error):
-        # A race the service could not see coming (e.g. two inserts of one unique key).
+        # A race the service could not see coming (e.g. two inserts of one unique key), or a
+        # reference it forgot to check: a safety net, services check references first.
         log.warning("integrity error: %s", error.orig)
-        return problem(409, "conflict", "The request conflicts with data stored meanwhile; retry.")
+        refusal = integrity_refusal(error, metadata)
+        return problem(refusal.status, refusal.code, refusal.detail, **refusal.extra)
 
     @app.errorhandler(StaleDataError)
     def _changed_meanwhile(error):

@@ -1,4 +1,5 @@
-"""Two lab clerks issue one sample's verdict at the same moment: one verdict, one escalation."""
+"""Concurrency in sampling: twenty resends of one sample store it once and all answer it;
+two lab clerks issue one sample's verdict at the same moment: one verdict, one escalation."""
 import threading
 import uuid
 from datetime import date, datetime, timezone
@@ -14,7 +15,7 @@ from backend.extensions import db
 from backend.inspections.models import InspectionTask
 from backend.recalls.models import Recall
 from backend.sampling.limits import create_limit
-from backend.sampling.models import CreditEvent
+from backend.sampling.models import CreditEvent, Sample
 from backend.traceability import catalogue
 from tests.factories import PASSWORD, password_hash
 
@@ -67,3 +68,55 @@ def test_concurrent_verdicts_escalate_exactly_once(app, committed_field, committ
         assert db.session.scalar(select(count).select_from(CreditEvent).where(CreditEvent.source_id == sample_id)) == 1
         assert db.session.scalar(select(count).select_from(InspectionTask).where(
             InspectionTask.facility_id == field["facility"].id, InspectionTask.kind == "follow_up")) == 1
+
+
+def _sample_body(field, **overrides) -> dict:
+    sample_id = str(uuid.uuid4())
+    return {"id": sample_id, "sample_no": f"RACE-{sample_id[:8]}", "facility_id": str(field["facility"].id),
+            "product_name": "芹菜", "food_category": "race vegetables", "quantity": "1 kg", "method": "lab",
+            "sampled_at": datetime(2026, 11, 20, tzinfo=timezone.utc).isoformat(), **overrides}
+
+
+def _race(app, bodies, headers) -> list[tuple[int, dict]]:
+    barrier, answers = threading.Barrier(len(bodies)), []
+
+    def upload(body):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post("/api/v1/samples", json=body, headers=headers)
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=upload, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def _stored_samples(app, field) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Sample)
+                                 .where(Sample.facility_id == field["facility"].id))
+
+
+@pytest.mark.committing
+def test_twenty_concurrent_uploads_of_one_sample_store_it_once_and_all_answer_it(app, committed_field):
+    field = committed_field(114.47, 37.16)
+    body = _sample_body(field)
+    answers = _race(app, [body] * 20, field["headers"])
+    assert sorted(status for status, _ in answers) == [200] * 19 + [201], answers
+    assert all(answer == answers[0][1] for _, answer in answers)
+    assert _stored_samples(app, field) == 1
+
+
+@pytest.mark.committing
+def test_concurrent_samples_under_one_seal_number_store_one(app, committed_field):
+    field = committed_field(114.47, 37.12)
+    first = _sample_body(field)
+    bodies = [first] * 5 + [_sample_body(field, sample_no=first["sample_no"]) for _ in range(5)]
+    answers = _race(app, bodies, field["headers"])
+    codes = sorted((status, (answer.get("code") if status >= 400 else None) or "") for status, answer in answers)
+    assert [status for status, _ in codes if status < 300] in ([200] * 4 + [201], [201])  # which id wins varies
+    assert {code for status, code in codes if status >= 400} == {"duplicate_sample_no"}
+    assert _stored_samples(app, field) == 1

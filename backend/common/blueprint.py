@@ -10,20 +10,9 @@ import flask_smorest
 import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
+from backend.common.json_checks import bad_strings
+
 PAGINATION_PARAMETERS = ("page", "page_size")
-
-
-def _nul_paths(value, path: str = "") -> list[str]:
-    """Paths of strings holding NUL, which PostgreSQL text cannot store."""
-    if isinstance(value, str):
-        return [path or "body"] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [p for key, item in value.items()
-                for p in (_nul_paths(key, path or "body") + _nul_paths(item, f"{path}.{key}" if path else str(key)))]
-    if isinstance(value, list):
-        return [p for index, item in enumerate(value) for p in _nul_paths(item, f"{path}.{index}" if path else
-                                                                          str(index))]
-    return []
 
 
 class StrictParser(FlaskParser):
@@ -32,10 +21,18 @@ class StrictParser(FlaskParser):
 
     def pre_load(self, location_data, *, schema, req, location):
         # Bodies are stored; a NUL in a query string only reaches a filter, and the
-        # database's refusal of it is answered as a 422 anyway.
-        paths = _nul_paths(location_data) if location == "json" else []
-        if paths:
-            raise ma.ValidationError({path: ["NUL characters are not allowed."] for path in paths})
+        # database's refusal of it is answered as a 422 anyway. A batch's items are
+        # checked one by one by the batch itself, so that a bad one is refused alone.
+        if location != "json":
+            return location_data
+        alone = getattr(schema, "ITEMS_CHECKED_ALONE", ())
+        checked = ({key: value for key, value in location_data.items() if key not in alone}
+                   if alone and isinstance(location_data, dict) else location_data)
+        errors: dict[str, list[str]] = {}
+        for path, message in bad_strings(checked):
+            errors.setdefault(path, []).append(message)
+        if errors:
+            raise ma.ValidationError(errors)
         return location_data
 
 

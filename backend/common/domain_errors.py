@@ -66,3 +66,11 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, *, retry_after: int, code: str | None = None):
         super().__init__(detail, code=code)
         self.retry_after = max(1, int(retry_after))
+
+
+def unknown_reference(field: str, what: str, *, code: str | None = None) -> RuleViolation:
+    """A body field names an object that does not exist (or that the caller may not see):
+    a 422 naming the field, checked before any insert — never a foreign-key violation."""
+    message = f"No such {what}."
+    return RuleViolation(message, code=code or "unknown_" + what.replace(" ", "_"), field=field,
+                         errors={field: [message]})

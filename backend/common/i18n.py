@@ -28,6 +28,8 @@ TITLES: dict[str, tuple[str, str]] = {
     "refresh_token_reused": ("刷新令牌被重复使用，会话已全部撤销", "Refresh token reused; session revoked"),
     "database_unavailable": ("数据库暂不可用", "Database unavailable"),
     "internal_error": ("服务器内部错误", "Internal server error"),
+    "unknown_reference": ("引用的对象不存在", "Referenced object does not exist"),
+    "still_referenced": ("仍有其他数据引用此对象", "Still referenced by other data"),
     # field checks, attachments, sync
     "check_id_reused": ("该检查编号已用于另一份检查", "Check id already used for a different check"),
     "check_id_taken": ("该检查编号属于其他用户", "Check id belongs to another user"),
@@ -44,6 +46,11 @@ TITLES: dict[str, tuple[str, str]] = {
     # traceability, sampling, recalls
     "event_id_reused": ("该事件编号已用于不同内容", "Event id already used for different content"),
     "unknown_lot": ("批次不存在", "Unknown lot"),
+    "unknown_check": ("检查记录不存在", "Unknown check"),
+    "unknown_facility": ("主体不存在", "Unknown facility"),
+    "unknown_task": ("任务不存在", "Unknown task"),
+    "sample_id_reused": ("该样品编号已用于另一份样品", "Sample id already used for a different sample"),
+    "duplicate_sample_no": ("封签编号已被其他样品使用", "Seal number already on another sample"),
     "unit_mismatch": ("计量单位不一致", "Unit mismatch"),
     "epcis_invalid": ("EPCIS 文档不符合规范", "Invalid EPCIS document"),
     "invalid_spreadsheet": ("表格无法读取", "Spreadsheet cannot be read"),

@@ -18,7 +18,7 @@ from sqlalchemy import Select, case, func, or_, select, union, update
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.auth.models import User
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.geo import to_db, to_wgs84_point
 from backend.extensions import db
 from backend.facilities.identifiers import gln_problem, licence_problem, uscc_problem
@@ -58,6 +58,15 @@ def get_facility(actor: Actor, facility_id: uuid.UUID) -> Facility:
     facility = db.session.scalar(visible_facilities(actor, select(Facility).where(Facility.id == facility_id)))
     if facility is None:
         raise NotFound("No such facility.")
+    return facility
+
+
+def referenced_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "facility_id") -> Facility:
+    """The facility a body names in `field`, or a 422 naming that field. Existence only:
+    where the caller may act on it is each write's own rule."""
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        raise unknown_reference(field, "facility")
     return facility
 
 

@@ -25,7 +25,7 @@ from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
 from backend.common.digest import content_sha256
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.geo import to_db
 from backend.extensions import db
 from backend.facilities.models import Facility
@@ -131,11 +131,9 @@ def checked_place(actor: Actor, facility_id: uuid.UUID, task_id: uuid.UUID | Non
         and task.assignee_id == actor.id
     in_scope = facility is not None and may_check(actor, facility)
     if not (in_scope or assigned):
-        raise RuleViolation("No such facility among those you may check.", code="unknown_facility",
-                            field="facility_id")
+        raise unknown_reference("facility_id", "facility")
     if task_id is not None and (task is None or task.facility_id != facility.id):
-        raise RuleViolation("No such task for this facility among those you may use.", code="unknown_task",
-                            field="task_id")
+        raise unknown_reference("task_id", "task")
     return facility, task
 
 

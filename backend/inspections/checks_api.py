@@ -39,7 +39,10 @@ class Checks(MethodView):
     @blp.alt_response(403, description="The facility is outside your cells and the task is not yours")
     @blp.alt_response(409, description="The id is already used by a different check")
     def post(self, data):
-        """Upload a check made on a phone; safe to resend (the phone's id makes it idempotent)."""
+        """Upload a check made on a phone; safe to resend (the phone's id makes it idempotent).
+
+        A facility or task it names that does not exist is a 422 whose `errors` names the field.
+        """
         submission = checks.record_check(current_actor(), data)
         db.session.commit()
         return submission.check, 201 if submission.created else 200

@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.common import clock
+from backend.common.batch import ItemsLoadedAlone
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.geo import LonLat, crs_field
 from backend.common.geojson import GeoJSONGeometry
@@ -188,22 +189,19 @@ class CheckQueryArgsSchema(QueryArgsSchema):
     received_before = fields.AwareDateTime()
 
 
-class LaterLoaded(fields.Nested):
-    """Documented as the nested schema, but passed through as sent: a batch loads its items
-    one by one, so that one malformed item is reported alone instead of sinking the rest."""
-
-    def _deserialize(self, value, attr, data, partial=None, **kwargs):
-        return value
-
-
 class CheckBatchSchema(ma.Schema):
-    checks = fields.List(LaterLoaded(CheckCreateSchema), required=True, validate=validate.Length(min=1, max=100))
+    ITEMS_CHECKED_ALONE = ("checks",)
+
+    checks = ItemsLoadedAlone(CheckCreateSchema, required=True, validate=validate.Length(min=1, max=100),
+                              metadata={"description": "Up to 100 checks, each as POST /checks takes it. Each is "
+                                                       "validated and stored on its own: a malformed one (even "
+                                                       "null) is refused in its own result, never the batch."})
 
 
 class BatchItemSchema(ma.Schema):
     index = fields.Integer()
     id = fields.Raw(allow_none=True, metadata={"description": "The check id as sent"})
-    status = fields.String(metadata={"description": "created, replayed, conflict, invalid, forbidden"})
+    status = fields.String(metadata={"description": "created, replayed, conflict, invalid, forbidden, internal"})
     http_status = fields.Integer(metadata={"description": "What POST /checks would have answered"})
     check = fields.Nested(CheckSchema, allow_none=True)
     problem = fields.Dict(allow_none=True, metadata={"description": "problem+json body for a refused item"})

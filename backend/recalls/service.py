@@ -14,7 +14,7 @@ from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.auth.models import User
 from backend.common import clock
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
@@ -73,8 +73,7 @@ def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: lis
         raise Forbidden("Supervisors of the producer's region open recalls.")
     producer = db.session.get(Facility, producer_facility_id)
     if producer is None or not actor.covers_region(producer.region_code):
-        raise RuleViolation("No such producer in your region.", code="unknown_facility",
-                            field="producer_facility_id")
+        raise unknown_reference("producer_facility_id", "facility")
     lots = db.session.scalars(select(Lot).where(Lot.id.in_(lot_ids))).all()
     unknown = set(lot_ids) - {lot.id for lot in lots}
     foreign = [lot.lot_code for lot in lots if lot.facility_id != producer.id]

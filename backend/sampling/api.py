@@ -41,9 +41,15 @@ class Samples(MethodView):
     @blp.arguments(SampleCreateSchema)
     @blp.response(201, SampleSchema, description="Stored now")
     @blp.alt_response(200, schema=SampleSchema, description="Stored before: the same sample sent again")
-    @blp.alt_response(409, description="The id or the seal number is taken")
+    @blp.alt_response(409, description="The id is already used for a different sample (`sample_id_reused`), or "
+                                       "the seal number is on another sample (`duplicate_sample_no`)")
     def post(self, data):
-        """Record a sample taken in the field (a rapid test with its readings, or a lab sample)."""
+        """Record a sample taken in the field (a rapid test with its readings, or a lab sample).
+
+        Safe to resend, even concurrently: every resend of the same body answers the one stored
+        sample. A check, facility, task or lot it names that does not exist is a 422 whose
+        `errors` names the field.
+        """
         sample, created = samples.record_sample(current_actor(), data)
         db.session.commit()
         return sample, 201 if created else 200

@@ -9,67 +9,110 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
 from backend.common.digest import content_sha256
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, unknown_reference
 from backend.extensions import db
 from backend.facilities.models import Facility
+from backend.facilities.service import referenced_facility
 from backend.inspections.checks import checked_place, require_checker, visible_checks
 from backend.inspections.models import Check
 from backend.regions.cells import current_cell_ids
 from backend.regions.codes import scope_prefix
 from backend.sampling.models import Sample
-from backend.traceability.catalogue import visible_lots
-from backend.traceability.models import Lot
+from backend.traceability.catalogue import referenced_lot
+
+SEAL_NUMBER_UNIQUE = "uq_samples_sample_no"
 
 
 def record_sample(actor: Actor, data: dict) -> tuple[Sample, bool]:
-    """Store a sample once per phone id; (sample, created)."""
+    """Store a sample once per phone id, however often and however concurrently the phone
+    sends it; (sample, created). Every resend of the same body answers the stored sample;
+    another body under that id, or another sample with the same seal number, is a 409.
+
+    Concurrent duplicates meet at the primary key (INSERT … ON CONFLICT (id) DO NOTHING
+    waits for the first to commit); one that meets the first at the seal number's unique
+    index instead, or finds the seal number already taken by its own id, answers the
+    stored sample too."""
     digest = content_sha256(data)
     stored = db.session.get(Sample, data["id"])
     if stored is not None:
-        if stored.collected_by != actor.id or stored.body_sha256 != digest:
-            raise Conflict("This sample id is already used for another sample; the phone must make a new id.",
-                           code="sample_id_reused")
-        return stored, False
+        return _replayed(actor, stored, digest), False
     require_checker(actor)
     facility, _task = checked_place(actor, data["facility_id"], data.get("task_id"))
-    _check_references(actor, facility, data)
-    if db.session.scalar(select(Sample.id).where(Sample.sample_no == data["sample_no"])):
-        raise Conflict(f"Seal number {data['sample_no']} is already on another sample.", code="duplicate_sample_no",
-                       field="sample_no")
-    sample = Sample(**data, region_code=facility.region_code, cell_id=facility.cell_id, collected_by=actor.id,
-                    body_sha256=digest)
-    if sample.method == "rapid":
-        # Judged on the spot; the business learns it there, which opens its 4-hour re-test window.
-        positive = any(reading["result"] == "positive" for reading in data["rapid_results"])
-        sample.status = "unqualified" if positive else "qualified"
-        sample.verdict_at = sample.notified_at = data["sampled_at"]
-    db.session.add(sample)
-    db.session.flush()
+    _check_references(actor, data, facility)
+    holder = db.session.scalar(select(Sample).where(Sample.sample_no == data["sample_no"]))
+    if holder is not None:
+        if holder.id == data["id"]:  # our own resend, committed since we looked by id
+            return _replayed(actor, holder, digest), False
+        raise _seal_taken(data["sample_no"])
+    sample = _insert(data, _values(actor, data, facility, digest))
+    if sample is None:  # a concurrent upload of the same id (or seal) committed first
+        stored = db.session.get(Sample, data["id"], populate_existing=True)
+        if stored is None:
+            raise _seal_taken(data["sample_no"])
+        return _replayed(actor, stored, digest), False
     audit.record(actor, "sample.create", "sample", sample.id, region_code=sample.region_code,
                  after={"sample_no": sample.sample_no, "facility_id": facility.id, "method": sample.method,
                         "status": sample.status})
     return sample, True
 
 
-def _check_references(actor: Actor, facility: Facility, data: dict) -> None:
-    """Ids a sample names are in the caller's scope, else answered as absent (422 naming
-    the field): the check must be one the caller sees, of the sampled facility; the lot one
-    it sees (visible_lots). The producer (from the label) is another business by nature,
-    anywhere in the country: only its existence is checked."""
+def _check_references(actor: Actor, data: dict, facility: Facility) -> None:
+    """Ids a sample names exist and are in the caller's scope, checked before the insert;
+    an id out of scope is answered exactly as an absent one (422 naming the field). The
+    check must be one the caller sees, made at the sampled facility; the lot one it sees.
+    The producer (from the label) is another business by nature, anywhere in the country:
+    only its existence is checked."""
     if data.get("check_id") and not db.session.scalar(visible_checks(actor, select(Check.id).where(
             Check.id == data["check_id"], Check.facility_id == facility.id))):
-        raise RuleViolation("No such check of this facility among those you see.", code="unknown_check",
-                            field="check_id")
-    if data.get("lot_id") and not db.session.scalar(visible_lots(actor, select(Lot.id).where(
-            Lot.id == data["lot_id"]))):
-        raise RuleViolation("No such lot.", code="unknown_lot", field="lot_id")
-    if data.get("producer_facility_id") and db.session.get(Facility, data["producer_facility_id"]) is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field="producer_facility_id")
+        raise unknown_reference("check_id", "check")
+    referenced_lot(actor, data.get("lot_id"))
+    if data.get("producer_facility_id") is not None:
+        referenced_facility(actor, data["producer_facility_id"], field="producer_facility_id")
+
+
+def _values(actor: Actor, data: dict, facility: Facility, digest: str) -> dict:
+    values = {**data, "region_code": facility.region_code, "cell_id": facility.cell_id, "collected_by": actor.id,
+              "body_sha256": digest, "status": "collected"}
+    if data["method"] == "rapid":
+        # Judged on the spot; the business learns it there, which opens its 4-hour re-test window.
+        positive = any(reading["result"] == "positive" for reading in data["rapid_results"])
+        values["status"] = "unqualified" if positive else "qualified"
+        values["verdict_at"] = values["notified_at"] = data["sampled_at"]
+    return values
+
+
+def _insert(data: dict, values: dict) -> Sample | None:
+    """The new row, or None when a concurrent upload stored this id first. A concurrent
+    upload may also win at the seal number's unique index (PostgreSQL checks the indexes
+    in turn): that refusal is contained in a savepoint and answered the same way."""
+    try:
+        with db.session.begin_nested():
+            return db.session.scalar(
+                insert(Sample).values(**values).on_conflict_do_nothing(index_elements=[Sample.id]).returning(Sample),
+                execution_options={"populate_existing": True})
+    except sa_exc.IntegrityError as error:
+        if getattr(getattr(error.orig, "diag", None), "constraint_name", None) != SEAL_NUMBER_UNIQUE:
+            raise
+        return None
+
+
+def _replayed(actor: Actor, stored: Sample, digest: str) -> Sample:
+    if stored.collected_by != actor.id or stored.body_sha256 != digest:
+        raise Conflict("This sample id is already used for another sample; the phone must make a new id.",
+                       code="sample_id_reused")
+    return stored
+
+
+def _seal_taken(sample_no: str) -> Conflict:
+    return Conflict(f"Seal number {sample_no} is already on another sample.", code="duplicate_sample_no",
+                    field="sample_no")
 
 
 def visible_samples(actor: Actor, query: Select) -> Select:
@@ -131,8 +174,7 @@ def link_lot(actor: Actor, sample: Sample, lot_id: uuid.UUID) -> Sample:
     """The lot becomes known after sampling (from the label's code and producer)."""
     if actor.role not in ("admin", "supervisor", "inspector") or not actor.covers_region(sample.region_code):
         raise Forbidden("Supervision staff of the sample's region link its lot.")
-    if db.session.get(Lot, lot_id) is None:
-        raise RuleViolation("No such lot.", code="unknown_lot", field="lot_id")
+    referenced_lot(actor, lot_id)
     sample.lot_id = lot_id
     audit.record(actor, "sample.link_lot", "sample", sample.id, region_code=sample.region_code,
                  after={"lot_id": lot_id})

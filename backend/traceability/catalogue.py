@@ -15,7 +15,7 @@ from sqlalchemy import Select, or_, select
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.auth.models import User
-from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
 from backend.facilities.models import Facility
@@ -37,8 +37,7 @@ def writable_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "fac
     require_writer(actor)
     facility = db.session.scalar(visible_facilities(actor, select(Facility).where(Facility.id == facility_id)))
     if facility is None:  # absent or out of scope: one answer, so existence is not revealed
-        raise RuleViolation("No such facility among those you may record for (your own, or in your scope).",
-                            code="unknown_facility", field=field)
+        raise unknown_reference(field, "facility")
     return facility
 
 
@@ -102,7 +101,7 @@ def create_lot(actor: Actor, *, lot_code: str, product_id: uuid.UUID, facility_i
     facility = writable_facility(actor, facility_id)
     query = select(Product.id).where(Product.id == product_id)
     if not db.session.scalar(query if by_gtin else visible_products(actor, query)):
-        raise RuleViolation("No such product.", code="unknown_product", field="product_id")
+        raise unknown_reference("product_id", "product")
     if db.session.scalar(select(Lot.id).where(Lot.facility_id == facility_id, Lot.lot_code == lot_code)):
         raise Conflict(f"{facility.name} already has a lot {lot_code}.", code="duplicate_lot_code", field="lot_code")
     lot = Lot(lot_code=lot_code, product_id=product_id, facility_id=facility_id, region_code=facility.region_code,
@@ -133,6 +132,17 @@ def lots_query(actor: Actor, *, lot_code: str | None = None, product_id=None, fa
     if region_code:
         query = query.where(Lot.region_code.startswith(scope_prefix(region_code)))
     return query
+
+
+def referenced_lot(actor: Actor, lot_id: uuid.UUID | None, *, field: str = "lot_id") -> Lot | None:
+    """The lot a body names in `field` (a sample's, say) if the actor sees it (visible_lots:
+    staff see every lot, a trace crosses regions), else a 422 naming that field."""
+    if lot_id is None:
+        return None
+    lot = db.session.scalar(visible_lots(actor, select(Lot).where(Lot.id == lot_id)))
+    if lot is None:
+        raise unknown_reference(field, "lot")
+    return lot
 
 
 def get_lot(actor: Actor, lot_id: uuid.UUID) -> Lot:

@@ -40,7 +40,7 @@ from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.facilities.service import visible_facilities
+from backend.facilities.service import referenced_facility, visible_facilities
 from backend.regions.codes import is_within
 from backend.traceability.catalogue import STAFF, writable_facility
 from backend.traceability.models import Holding, Lot, TraceEdge, TraceEvent, TraceEventLot, TraceViolation
@@ -67,7 +67,7 @@ def record_event(actor: Actor, *, event_id: str, type: str, occurred_at: datetim
                                                         TraceEvent.event_id == event_id))
     if stored is not None:
         return Recorded(_replayed(stored, digest), created=False)
-    other = _other_facility(type, other_facility_id)
+    other = _other_facility(actor, type, other_facility_id)
     lots = _lots_of(type, lines)
     flags = []
     if occurred_at > clock.now() + timedelta(seconds=current_app.config["CLOCK_SKEW_S"]):
@@ -103,16 +103,13 @@ def _replayed(stored: TraceEvent, digest: str) -> TraceEvent:
     return stored
 
 
-def _other_facility(type: str, other_facility_id: uuid.UUID | None) -> Facility | None:
+def _other_facility(actor: Actor, type: str, other_facility_id: uuid.UUID | None) -> Facility | None:
     if other_facility_id is None:
         return None
     if type not in ("ship", "receive"):
         raise RuleViolation("Only ship and receive events have a counterparty.", code="unexpected_counterparty",
                             field="other_facility_id")
-    other = db.session.get(Facility, other_facility_id)
-    if other is None:
-        raise RuleViolation("No such facility.", code="unknown_facility", field="other_facility_id")
-    return other
+    return referenced_facility(actor, other_facility_id, field="other_facility_id")
 
 
 def _lots_of(type: str, lines: list[dict]) -> dict[uuid.UUID, Lot]:

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from backend.common.batch import ItemsLoadedAlone
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.validators import decimal_range
 from backend.regions.schemas import REGION_CODE
@@ -122,14 +123,18 @@ class TraceEventQueryArgsSchema(QueryArgsSchema):
 
 
 class TraceBatchSchema(ma.Schema):
-    events = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=1000),
-                         metadata={"description": "Up to 1,000 events, each as POST /trace-events takes it"})
+    ITEMS_CHECKED_ALONE = ("events",)
+
+    events = ItemsLoadedAlone(TraceEventInputSchema, required=True, validate=validate.Length(min=1, max=1000),
+                              metadata={"description": "Up to 1,000 events, each as POST /trace-events takes it. "
+                                                       "Each is validated and stored on its own: a malformed one "
+                                                       "(even null) is refused in its own result, never the batch."})
 
 
 class TraceBatchItemSchema(ma.Schema):
     index = fields.Integer()
     event_id = fields.Raw(allow_none=True)
-    status = fields.String(metadata={"description": "created, replayed, conflict, invalid, forbidden"})
+    status = fields.String(metadata={"description": "created, replayed, conflict, invalid, forbidden, internal"})
     http_status = fields.Integer()
     id = fields.UUID(allow_none=True)
     problem = fields.Dict(allow_none=True)
