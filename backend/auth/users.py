@@ -12,6 +12,7 @@ from sqlalchemy import Select, or_, select
 
 from backend.audit import service as audit
 from backend.auth.actor import SUPERVISED_ROLES, Actor
+from backend.auth.lockout import clear_attempts
 from backend.auth.models import ROLES, User
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from backend.auth.tokens import revoke_all_families
@@ -122,8 +123,7 @@ def update_user(actor: Actor, user: User, changes: dict) -> User:
     if changes.get("is_active") is False:
         revoke_all_families(user.id, "deactivated")
     if changes.get("is_active") is True:  # reactivation also lifts a login lockout
-        user.locked_until = None
-        user.failed_logins = 0
+        clear_attempts(user.username)
     db.session.flush()
     audit.record(actor, "user.update", "user", user.id, before=before, after=snapshot(user),
                  region_code=user.region_code)
