@@ -73,7 +73,8 @@ def test_production_refuses_short_secret(secrets_env):
 
 def test_production_refuses_short_jwt_secret():
     with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
-        load_config({"FOODGRID_ENV": "production", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "short"})
+        load_config({"FOODGRID_ENV": "production", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                     "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "short"})
 
 
 def test_production_with_real_secrets():
@@ -93,8 +94,8 @@ def test_database_urls_use_psycopg3(url):
 
 
 def test_settings_come_from_environment(secrets_env):
-    config = load_config({**secrets_env, "CORS_ORIGINS": "https://a.example, https://b.example", "MAX_BODY_BYTES": "1024",
-                          "JWT_ACCESS_TTL_S": "60"})
+    config = load_config({**secrets_env, "CORS_ORIGINS": "https://a.example, https://b.example",
+                          "MAX_BODY_BYTES": "1024", "JWT_ACCESS_TTL_S": "60"})
     assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
     assert config["MAX_CONTENT_LENGTH"] == 1024
     assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60

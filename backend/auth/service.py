@@ -9,14 +9,17 @@ from sqlalchemy import select, update
 from backend.audit import service as audit
 from backend.auth import lockout
 from backend.auth.actor import Actor
-from backend.auth.models import TokenFamily, User
+from backend.auth.models import RefreshToken, TokenFamily, User
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.tokens import (
     TokenPair,
     find_refresh_token,
     issue_pair,
     open_family,
+    reissue_pair,
     revoke_family,
+    seal,
+    unseal,
 )
 from backend.common import clock
 from backend.common.domain_errors import TooManyRequests, Unauthorized
@@ -79,7 +82,11 @@ def _record_failure(claim: lockout.Claim, user: User | None, ip: str | None) -> 
 
 
 def refresh(token: str) -> TokenPair:
-    """Rotate a refresh token. A token used twice revokes its whole family (theft)."""
+    """Rotate a refresh token.
+
+    Presented again within REFRESH_REUSE_WINDOW_S of its use, it gets the same new refresh
+    token (phones on bad networks retry and must converge); later, reuse means theft and
+    revokes the whole family (DESIGN.md §2)."""
     stored = find_refresh_token(token)
     if stored is None:
         raise Unauthorized("Unknown refresh token.", code="token_invalid")
@@ -88,15 +95,26 @@ def refresh(token: str) -> TokenPair:
     if family.revoked_at is not None or not user.is_active:
         raise Unauthorized("This session has been revoked; log in again.", code="token_revoked")
     if stored.used_at is not None:
-        revoke_family(family, "reuse")
-        audit.record(actor_for(user), "auth.refresh_reuse", "token_family", family.id,
-                     region_code=user.region_code)
-        raise Unauthorized("Refresh token was already used; all sessions from that login are revoked.",
-                           code="refresh_token_reused")
+        return _answer_again(token, stored, family, user)
     if stored.expires_at <= clock.now():
         raise Unauthorized("Refresh token expired; log in again.", code="token_expired")
+    pair = issue_pair(user, family)
     stored.used_at = clock.now()
-    return issue_pair(user, family)
+    stored.successor_sealed = seal(token, pair.refresh_token)
+    return pair
+
+
+def _answer_again(token: str, stored: RefreshToken, family: TokenFamily, user: User) -> TokenPair:
+    window = timedelta(seconds=current_app.config["REFRESH_REUSE_WINDOW_S"])
+    successor = unseal(token, stored.successor_sealed) if stored.successor_sealed else None
+    if successor is not None and clock.now() - stored.used_at <= window:
+        issued = find_refresh_token(successor, lock=False)
+        if issued is not None and issued.family_id == family.id:
+            return reissue_pair(user, family, successor)
+    revoke_family(family, "reuse")
+    audit.record(actor_for(user), "auth.refresh_reuse", "token_family", family.id, region_code=user.region_code)
+    raise Unauthorized("Refresh token was already used; all sessions from that login are revoked.",
+                       code="refresh_token_reused")
 
 
 def logout(actor: Actor, family_id) -> None:
