@@ -146,3 +146,24 @@ def test_change_own_password_needs_current_one(client, make_user, auth_headers):
     response = client.post("/api/v1/me/password", headers=headers,
                            json={"current_password": "wrong", "new_password": "a-new-long-password"})
     assert_problem(response, 403, "wrong_password")
+
+
+WRONG_TYPES = [["a", "b"], {"id": 1}, 42, None]
+MALFORMED = ([("sub", value) for value in [*WRONG_TYPES, "not-a-uuid"]]
+             + [("fam", value) for value in [*WRONG_TYPES, "not-a-uuid"]]
+             + [(claim, value) for claim in ("role", "region") for value in WRONG_TYPES])
+
+
+@pytest.mark.parametrize(("claim", "value"), MALFORMED)
+def test_malformed_claims_are_401(client, app, make_user, claim, value):
+    import jwt as pyjwt
+
+    user = make_user()
+    family = TokenFamily(user_id=user.id)
+    db.session.add(family)
+    db.session.flush()
+    claims = {"sub": str(user.id), "fam": str(family.id), "role": user.role, "region": user.region_code,
+              "type": "access", "jti": "j", "exp": 4102444800, claim: value}
+    token = pyjwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 401, "token_invalid")
