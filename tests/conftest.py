@@ -38,7 +38,10 @@ def make_app(tmp_path_factory):
 
     def make(**overrides):
         return create_app({"SQLALCHEMY_DATABASE_URI": database_url_for_tests(), "TESTING": True,
-                           "MEDIA_ROOT": media, **overrides})
+                           "MEDIA_ROOT": media,
+                           # Per-process counters, reset before each test; the shared Redis
+                           # storage has its own tests (tests/test_rate_limits.py).
+                           "RATELIMIT_STORAGE_URI": "memory://", **overrides})
 
     return make
 

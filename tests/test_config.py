@@ -99,3 +99,13 @@ def test_settings_come_from_environment(secrets_env):
     assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
     assert config["MAX_CONTENT_LENGTH"] == 1024
     assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60
+
+
+def test_rate_limit_storage_from_redis_url(secrets_env):
+    config = load_config({**secrets_env, "REDIS_URL": "redis://cache:6379/0"})
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+
+
+def test_production_refuses_per_process_rate_limit_counters(secrets_env):
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        load_config({**secrets_env, "FOODGRID_ENV": "production", "SECRET_KEY": "s" * 40})
