@@ -1,14 +1,18 @@
 """Settings, read only from environment variables (documented in README.md).
 
-Development defaults are safe to run on a laptop; `FOODGRID_ENV=production` refuses
-to start while a secret still has its development default.
+Development defaults are safe to run on a laptop. No signing key ships in the code:
+unless SECRET_KEY is set, each install makes its own on first start (`instance_secret`).
 """
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
-DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+STAGES = ("development", "test", "production")
+DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / "instance" / "secrets"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/foodgrid"
 
 
@@ -41,6 +45,34 @@ def _visits(raw: str) -> dict[str, int]:
     return visits
 
 
+def instance_secret(env: dict[str, str], name: str) -> str:
+    """This install's own secret `name`, made on first use and kept in FOODGRID_SECRETS_DIR
+    (default <repo>/instance/secrets, mode 0600).
+
+    Created atomically (a complete temporary file hard-linked into place), so two
+    workers starting together agree on one value: the loser of the link reads the winner's."""
+    folder = Path(env.get("FOODGRID_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process made it first; use theirs
+        finally:
+            os.unlink(temporary)
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise ConfigError(f"{path} holds no usable secret; delete it to make a new one")
+    return value
+
+
 def normalise_database_url(url: str) -> str:
     """Accept libpq-style URLs and make SQLAlchemy use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -52,9 +84,11 @@ def normalise_database_url(url: str) -> str:
 def load_config(env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from `env` (default: os.environ)."""
     env = dict(os.environ if env is None else env)
-    stage = env.get("FOODGRID_ENV", "development")
-    secret = env.get("SECRET_KEY", DEV_SECRET)
-    jwt_secret = env.get("JWT_SECRET_KEY", secret)
+    stage = env.get("FOODGRID_ENV") or "development"
+    if stage not in STAGES:
+        raise ConfigError(f"FOODGRID_ENV must be one of {', '.join(STAGES)} (lowercase), got {stage!r}")
+    secret = env.get("SECRET_KEY") or instance_secret(env, "secret_key")
+    jwt_secret = env.get("JWT_SECRET_KEY") or secret
     statement_timeout_ms = _int(env, "STATEMENT_TIMEOUT_MS", 15_000)
 
     config = {
@@ -87,7 +121,12 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_S": _int(env, "LOGIN_LOCKOUT_S", 15 * 60),
         "LOGIN_RATE_PER_IP": env.get("LOGIN_RATE_PER_IP", "60 per minute"),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_PER_ACCOUNT": env.get("LOGIN_RATE_PER_ACCOUNT", "10 per minute"),
+        # Counters must be shared by every worker (DESIGN.md §2): `make run` points this at Redis.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "foodgrid"),
+        # A refresh token presented again this soon by its session gets the same new pair (phones retry).
+        "REFRESH_REUSE_WINDOW_S": _int(env, "REFRESH_REUSE_WINDOW_S", 30),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Limits (DESIGN.md §10)
         "MAX_CONTENT_LENGTH": _int(env, "MAX_BODY_BYTES", 16 * 1024 * 1024),
@@ -134,12 +173,14 @@ def load_config(env: dict[str, str] | None = None) -> dict:
 
 
 def check_config(config: dict) -> None:
-    """Refuse to run production with development secrets or debug on."""
+    """Refuse to run production with short secrets or debug on."""
     if config["FOODGRID_ENV"] != "production":
         return
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
-        value = config[name]
-        if value == DEV_SECRET or len(value) < 32:
+        if len(config[name]) < 32:
             raise ConfigError(f"{name} must be set to a private value of 32+ characters in production")
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        raise ConfigError("RATELIMIT_STORAGE_URI (or REDIS_URL) must name storage shared by every worker "
+                          "in production, e.g. redis://host:6379")
     if config["DEBUG"]:
         raise ConfigError("debug must be off in production")

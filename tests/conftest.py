@@ -4,6 +4,7 @@ transaction" recipe). Tests marked `committing` get real commits instead."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from flask_migrate import upgrade
@@ -19,6 +20,8 @@ pytest_plugins = ["tests.factories"]
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "committing: the test commits for real (threads, several connections)")
+    # The app's own secret is made on first start; the suite's goes to a throw-away folder.
+    os.environ.setdefault("FOODGRID_SECRETS_DIR", tempfile.mkdtemp(prefix="foodgrid-test-secrets-"))
 
 
 def database_url_for_tests() -> str:
@@ -35,7 +38,10 @@ def make_app(tmp_path_factory):
 
     def make(**overrides):
         return create_app({"SQLALCHEMY_DATABASE_URI": database_url_for_tests(), "TESTING": True,
-                           "MEDIA_ROOT": media, **overrides})
+                           "MEDIA_ROOT": media,
+                           # Per-process counters, reset before each test; the shared Redis
+                           # storage has its own tests (tests/test_rate_limits.py).
+                           "RATELIMIT_STORAGE_URI": "memory://", **overrides})
 
     return make
 

@@ -158,10 +158,12 @@ def check_body(template, facility, *, failed=(), **overrides) -> dict:
 
 @pytest.fixture
 def committed(app):
-    """Ids of rows a `committing` test made (facilities, cells, templates, users, outbox), deleted
+    """Ids of rows a `committing` test made (facilities, cells, templates, users, outbox, login
+    names), deleted
     again afterwards in foreign-key order with everything hanging off them. Audit rows
     stay: the database refuses to delete them."""
-    made = {"facilities": [], "cells": [], "templates": [], "users": [], "limits": [], "outbox": []}
+    made = {"facilities": [], "cells": [], "templates": [], "users": [], "limits": [], "outbox": [],
+            "usernames": []}
     yield made
     from sqlalchemy import text
 
@@ -194,6 +196,8 @@ PURGE = (
     "DELETE FROM checklist_templates WHERE id = ANY(:templates)",
     "DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM token_families WHERE user_id = ANY(:users))",
     "DELETE FROM token_families WHERE user_id = ANY(:users)",
+    "DELETE FROM login_attempts WHERE username = ANY(:usernames)"
+    " OR username IN (SELECT username FROM users WHERE id = ANY(:users))",
     "DELETE FROM users WHERE id = ANY(:users)",
 )
 

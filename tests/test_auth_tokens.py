@@ -1,8 +1,10 @@
 from datetime import timedelta
 
+import pytest
 from flask_jwt_extended import create_access_token
 
 from backend.auth.models import RefreshToken, TokenFamily
+from backend.common import clock
 from backend.extensions import db
 from tests.factories import PASSWORD
 from tests.helpers import assert_problem
@@ -38,10 +40,21 @@ def test_refresh_tokens_are_stored_hashed(client, make_user):
     assert all(len(value) == 64 for value in stored)
 
 
-def test_reusing_a_refresh_token_revokes_the_family(client, make_user):
+@pytest.fixture
+def later(app, monkeypatch):
+    """Move the service's clock past the refresh reuse window."""
+    def move():
+        moved = clock.now() + timedelta(seconds=app.config["REFRESH_REUSE_WINDOW_S"] + 1)
+        monkeypatch.setattr(clock, "now", lambda: moved)
+
+    return move
+
+
+def test_reusing_a_refresh_token_revokes_the_family(client, make_user, later):
     make_user(username="lin")
     first = login(client, "lin")
     second = refresh(client, first["refresh_token"]).get_json()
+    later()
     assert_problem(refresh(client, first["refresh_token"]), 401, "refresh_token_reused")
     # the thief's and the owner's newer tokens are dead too
     assert_problem(refresh(client, second["refresh_token"]), 401, "token_revoked")
@@ -50,10 +63,11 @@ def test_reusing_a_refresh_token_revokes_the_family(client, make_user):
     assert family.revoked_reason == "reuse"
 
 
-def test_reuse_revokes_only_that_login(client, make_user):
+def test_reuse_revokes_only_that_login(client, make_user, later):
     make_user(username="gao")
     phone, desk = login(client, "gao"), login(client, "gao")
     refresh(client, phone["refresh_token"])
+    later()
     refresh(client, phone["refresh_token"])
     assert client.get("/api/v1/me", headers=bearer(desk)).status_code == 200
 
@@ -132,3 +146,24 @@ def test_change_own_password_needs_current_one(client, make_user, auth_headers):
     response = client.post("/api/v1/me/password", headers=headers,
                            json={"current_password": "wrong", "new_password": "a-new-long-password"})
     assert_problem(response, 403, "wrong_password")
+
+
+WRONG_TYPES = [["a", "b"], {"id": 1}, 42, None]
+MALFORMED = ([("sub", value) for value in [*WRONG_TYPES, "not-a-uuid"]]
+             + [("fam", value) for value in [*WRONG_TYPES, "not-a-uuid"]]
+             + [(claim, value) for claim in ("role", "region") for value in WRONG_TYPES])
+
+
+@pytest.mark.parametrize(("claim", "value"), MALFORMED)
+def test_malformed_claims_are_401(client, app, make_user, claim, value):
+    import jwt as pyjwt
+
+    user = make_user()
+    family = TokenFamily(user_id=user.id)
+    db.session.add(family)
+    db.session.flush()
+    claims = {"sub": str(user.id), "fam": str(family.id), "role": user.role, "region": user.region_code,
+              "type": "access", "jti": "j", "exp": 4102444800, claim: value}
+    token = pyjwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 401, "token_invalid")

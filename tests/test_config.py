@@ -1,34 +1,91 @@
+import os
+import stat
+import threading
+
 import pytest
 
-from backend.config import DEV_SECRET, ConfigError, load_config, normalise_database_url
+import backend.config
+from backend.config import ConfigError, instance_secret, load_config, normalise_database_url
 
 
-def test_development_defaults_are_usable():
-    config = load_config({})
-    assert config["SECRET_KEY"] == DEV_SECRET
+@pytest.fixture
+def secrets_env(tmp_path):
+    return {"FOODGRID_SECRETS_DIR": str(tmp_path / "secrets")}
+
+
+def test_development_defaults_are_usable(secrets_env):
+    config = load_config(secrets_env)
+    assert len(config["SECRET_KEY"]) >= 32
+    assert config["JWT_SECRET_KEY"] == config["SECRET_KEY"]
     assert config["DEBUG"] is False
     assert config["GEOFENCE_M"] == 200
     assert "statement_timeout=15000" in config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
 
 
-def test_production_refuses_default_secret():
+def test_no_signing_key_ships_in_the_code(tmp_path):
+    assert not hasattr(backend.config, "DEV_SECRET")
+    one = load_config({"FOODGRID_SECRETS_DIR": str(tmp_path / "a")})
+    other = load_config({"FOODGRID_SECRETS_DIR": str(tmp_path / "b")})
+    assert one["JWT_SECRET_KEY"] != other["JWT_SECRET_KEY"]  # every install signs with its own key
+
+
+def test_instance_secret_is_made_once_private_and_kept(secrets_env):
+    first = instance_secret(secrets_env, "secret_key")
+    path = os.path.join(secrets_env["FOODGRID_SECRETS_DIR"], "secret_key")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert instance_secret(secrets_env, "secret_key") == first
+    assert instance_secret(secrets_env, "audit_key") != first
+    assert load_config(secrets_env)["SECRET_KEY"] == first
+
+
+def test_workers_starting_together_agree_on_one_secret(secrets_env):
+    barrier, seen = threading.Barrier(8), []
+
+    def start():
+        barrier.wait()
+        seen.append(instance_secret(secrets_env, "secret_key"))
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 and len(set(seen)) == 1
+    assert os.listdir(secrets_env["FOODGRID_SECRETS_DIR"]) == ["secret_key"]  # no temporary left
+
+
+def test_set_secrets_win_over_the_instance_secret(secrets_env):
+    config = load_config({**secrets_env, "SECRET_KEY": "k" * 40, "JWT_SECRET_KEY": "j" * 40})
+    assert (config["SECRET_KEY"], config["JWT_SECRET_KEY"]) == ("k" * 40, "j" * 40)
+    assert not os.path.exists(secrets_env["FOODGRID_SECRETS_DIR"])
+
+
+@pytest.mark.parametrize("stage", ["Production", "prod", "PRODUCTION", "staging", "dev"])
+def test_unknown_environment_is_refused(secrets_env, stage):
+    with pytest.raises(ConfigError, match="FOODGRID_ENV"):
+        load_config({**secrets_env, "FOODGRID_ENV": stage, "SECRET_KEY": "s" * 40})
+
+
+def test_production_refuses_short_secret(secrets_env):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        load_config({"FOODGRID_ENV": "production"})
+        load_config({**secrets_env, "FOODGRID_ENV": "production", "SECRET_KEY": "short"})
 
 
 def test_production_refuses_short_jwt_secret():
     with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
-        load_config({"FOODGRID_ENV": "production", "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "short"})
+        load_config({"FOODGRID_ENV": "production", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+                     "SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "short"})
 
 
 def test_production_with_real_secrets():
-    config = load_config({"FOODGRID_ENV": "production", "SECRET_KEY": "s" * 40, "FLASK_DEBUG": "1"})
+    config = load_config({"FOODGRID_ENV": "production", "SECRET_KEY": "s" * 40, "FLASK_DEBUG": "1",
+                          "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"})
     assert config["DEBUG"] is False
 
 
-def test_bad_integer_setting_is_named():
+def test_bad_integer_setting_is_named(secrets_env):
     with pytest.raises(ConfigError, match="GEOFENCE_M"):
-        load_config({"GEOFENCE_M": "far"})
+        load_config({**secrets_env, "GEOFENCE_M": "far"})
 
 
 @pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db"])
@@ -36,9 +93,19 @@ def test_database_urls_use_psycopg3(url):
     assert normalise_database_url(url) == "postgresql+psycopg://u@h/db"
 
 
-def test_settings_come_from_environment():
-    config = load_config({"CORS_ORIGINS": "https://a.example, https://b.example", "MAX_BODY_BYTES": "1024",
-                          "JWT_ACCESS_TTL_S": "60"})
+def test_settings_come_from_environment(secrets_env):
+    config = load_config({**secrets_env, "CORS_ORIGINS": "https://a.example, https://b.example",
+                          "MAX_BODY_BYTES": "1024", "JWT_ACCESS_TTL_S": "60"})
     assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
     assert config["MAX_CONTENT_LENGTH"] == 1024
     assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60
+
+
+def test_rate_limit_storage_from_redis_url(secrets_env):
+    config = load_config({**secrets_env, "REDIS_URL": "redis://cache:6379/0"})
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+
+
+def test_production_refuses_per_process_rate_limit_counters(secrets_env):
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        load_config({**secrets_env, "FOODGRID_ENV": "production", "SECRET_KEY": "s" * 40})

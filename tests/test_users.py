@@ -20,7 +20,8 @@ def test_admin_creates_user_and_it_is_audited(client, admin, auth_headers):
     assert body["username"] == "inspector9" and "password" not in body and "password_hash" not in body
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "user.create")).one()
     assert entry.actor_id == admin.id and entry.after["role"] == "inspector"
-    assert "password" not in str(entry.after)
+    assert NEW_USER["password"] not in str(entry.after) and "argon2" not in str(entry.after)
+    assert "password_hash" not in entry.after
 
 
 def test_new_user_can_log_in(client, admin, auth_headers):
@@ -141,3 +142,14 @@ def test_admin_sets_a_new_password(client, admin, auth_headers, make_user):
     assert response.status_code == 200
     login = client.post("/api/v1/auth/login", json={"username": "forgetful", "password": "brand-new-password"})
     assert login.status_code == 200
+
+
+def test_a_password_set_by_an_admin_shows_in_the_audit_row(client, admin, auth_headers, make_user):
+    user = make_user(username="reset-me")
+    patch_with_etag(client, auth_headers(admin), user.id, {"password": "brand-new-password"})
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "user.update",
+                                                           AuditEntry.entity_id == str(user.id))).one()
+    assert entry.before != entry.after
+    assert entry.after["password_changed"] is True
+    assert entry.after["password_changed_at"] > entry.before["password_changed_at"]
+    assert "brand-new-password" not in str(entry.after) and "argon2" not in str(entry.after)

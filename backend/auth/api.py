@@ -6,7 +6,7 @@ from dataclasses import asdict
 from flask import current_app, request
 from flask.views import MethodView
 
-from backend.auth import service, users
+from backend.auth import lockout, service, users
 from backend.auth.guard import current_actor, current_family_id, public
 from backend.auth.schemas import (
     LoginSchema,
@@ -31,6 +31,17 @@ def _login_rate() -> str:
     return current_app.config["LOGIN_RATE_PER_IP"]
 
 
+def _account_rate() -> str:
+    return current_app.config["LOGIN_RATE_PER_ACCOUNT"]
+
+
+def _login_account() -> str:
+    """The per-account rate-limit key: the name being logged into, existing or not."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return "account:" + (lockout.normalise_username(username) if isinstance(username, str) else "")
+
+
 def _commit_even_on_refusal(action):
     """Run a token action; a refusal (wrong password, reused token) still persists its
     bookkeeping (failure count, lockout, family revocation, audit) before it is answered."""
@@ -45,7 +56,9 @@ def _commit_even_on_refusal(action):
 
 @auth_blp.route("/auth/login")
 class Login(MethodView):
-    decorators = [limiter.limit(_login_rate, methods=["POST"])]
+    # Counted per client address and per account, in storage shared by every worker.
+    decorators = [limiter.limit(_login_rate, methods=["POST"]),
+                  limiter.limit(_account_rate, key_func=_login_account, methods=["POST"])]
 
     @public
     @auth_blp.doc(security=[])
@@ -55,9 +68,13 @@ class Login(MethodView):
     @auth_blp.alt_response(429, description="Too many attempts from this address, or account locked")
     def post(self, credentials):
         """Exchange username and password for an access and a refresh token."""
-        return _commit_even_on_refusal(
-            lambda: service.login(credentials["username"], credentials["password"], ip=request.remote_addr)
-        )
+        def attempt():
+            claim = service.claim_login_attempt(credentials["username"])
+            # Committed before Argon2 runs, so concurrent guesses count each other's claims.
+            db.session.commit()
+            return service.login(claim, credentials["password"], ip=request.remote_addr)
+
+        return _commit_even_on_refusal(attempt)
 
 
 @auth_blp.route("/auth/refresh")

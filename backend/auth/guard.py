@@ -59,14 +59,33 @@ def _unauthorized(code: str, detail: str):
     return problem(401, code, detail, headers={"WWW-Authenticate": 'Bearer realm="foodgrid"'})
 
 
+def _uuid_claim(claims: dict, name: str) -> uuid.UUID | None:
+    value = claims.get(name)
+    if not isinstance(value, str):
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@jwt.token_verification_loader
+def _claims_well_formed(_header, claims) -> bool:
+    # Signed by us does not mean well-formed: a claim of the wrong type (list, object,
+    # number) is an invalid token, never a 500. Role and region come from the database,
+    # not from the token, but a token carrying them must carry strings.
+    return (_uuid_claim(claims, "sub") is not None and _uuid_claim(claims, "fam") is not None
+            and all(isinstance(claims.get(name, ""), str) for name in ("role", "region")))
+
+
+@jwt.token_verification_failed_loader
+def _claims_malformed(_header, _claims):
+    return _unauthorized("token_invalid", "The access token's claims are malformed.")
+
+
 @jwt.user_lookup_loader
 def _load_user(_header, claims):
-    try:
-        user_id = uuid.UUID(claims["sub"])
-        family_id = uuid.UUID(claims["fam"])
-    except (KeyError, ValueError, TypeError):
-        return None
-    return load_actor(user_id, family_id)
+    return load_actor(_uuid_claim(claims, "sub"), _uuid_claim(claims, "fam"))
 
 
 @jwt.user_lookup_error_loader

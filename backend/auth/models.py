@@ -3,13 +3,27 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text, Uuid, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from backend.common.clock import now
 from backend.extensions import db
 
 ROLES = ("admin", "supervisor", "inspector", "lab", "enterprise")
+
+
+class LoginAttempt(db.Model):
+    """Login attempts per normalised username, whether or not such a user exists, so a
+    lockout reveals nothing (DESIGN.md §2). Written only by single atomic statements
+    (backend/auth/lockout.py), never through an ORM entity, so no update is lost."""
+
+    __tablename__ = "login_attempts"
+
+    username: Mapped[str] = mapped_column(Text, primary_key=True)
+    # Attempts claimed since the last success or the end of the last lockout.
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class User(db.Model):
@@ -30,8 +44,6 @@ class User(db.Model):
     facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facilities.id"))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
@@ -39,6 +51,11 @@ class User(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    # Read-only: the lockout lives in login_attempts, shared with unknown usernames.
+    locked_until: Mapped[datetime | None] = column_property(
+        select(LoginAttempt.locked_until).where(LoginAttempt.username == username).scalar_subquery()
+    )
 
 
 class TokenFamily(db.Model):
@@ -66,5 +83,8 @@ class RefreshToken(db.Model):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The token issued in exchange, encrypted with a key derived from this token (tokens.seal):
+    # lets a retry within the reuse window get the same answer, unreadable without this token.
+    successor_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     family: Mapped[TokenFamily] = relationship()

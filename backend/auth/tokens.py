@@ -29,7 +29,29 @@ class TokenPair:
 
 
 def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _keystream(token: str, length: int) -> bytes:
+    # A one-time key derived from the presented token (SHAKE-256 as an XOF), never stored:
+    # only whoever holds `token` can read what is sealed with it. Each token seals one
+    # successor only, so XOR with this stream is a one-time pad. A different function from
+    # hash_token, so the stored hash reveals nothing of the key.
+    return hashlib.shake_256(b"foodgrid refresh successor\0" + token.encode("utf-8", "surrogatepass")).digest(length)
+
+
+def seal(token: str, successor: str) -> bytes:
+    """`successor` encrypted so that only the holder of `token` can read it back."""
+    plain = successor.encode("ascii")
+    return bytes(a ^ b for a, b in zip(plain, _keystream(token, len(plain))))
+
+
+def unseal(token: str, sealed: bytes) -> str | None:
+    plain = bytes(a ^ b for a, b in zip(sealed, _keystream(token, len(sealed))))
+    try:
+        return plain.decode("ascii")
+    except UnicodeDecodeError:
+        return None
 
 
 def issue_pair(user: User, family: TokenFamily) -> TokenPair:
@@ -40,12 +62,14 @@ def issue_pair(user: User, family: TokenFamily) -> TokenPair:
         token_hash=hash_token(refresh),
         expires_at=clock.now() + current_app.config["REFRESH_TOKEN_TTL"],
     ))
-    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
-    access = create_access_token(
+    return reissue_pair(user, family, refresh)
+
+
+def _access_token(user: User, family: TokenFamily) -> str:
+    return create_access_token(
         identity=str(user.id),
         additional_claims={"role": user.role, "region": user.region_code, "fam": str(family.id)},
     )
-    return TokenPair(access, refresh, int(lifetime.total_seconds()))
 
 
 def open_family(user: User) -> TokenFamily:
@@ -55,11 +79,16 @@ def open_family(user: User) -> TokenFamily:
     return family
 
 
-def find_refresh_token(token: str) -> RefreshToken | None:
+def reissue_pair(user: User, family: TokenFamily, refresh: str) -> TokenPair:
+    """The answer to a retried refresh: the refresh token already issued, a fresh access token."""
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return TokenPair(_access_token(user, family), refresh, int(lifetime.total_seconds()))
+
+
+def find_refresh_token(token: str, *, lock: bool = True) -> RefreshToken | None:
     """The stored token, locked so two concurrent refreshes cannot both rotate it."""
-    return db.session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_token(token)).with_for_update()
-    )
+    query = select(RefreshToken).where(RefreshToken.token_hash == hash_token(token))
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def revoke_family(family: TokenFamily, reason: str) -> None:

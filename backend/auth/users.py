@@ -12,6 +12,7 @@ from sqlalchemy import Select, or_, select
 
 from backend.audit import service as audit
 from backend.auth.actor import SUPERVISED_ROLES, Actor
+from backend.auth.lockout import clear_attempts
 from backend.auth.models import ROLES, User
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from backend.auth.tokens import revoke_all_families
@@ -25,10 +26,11 @@ MANAGERS = ("admin", "supervisor")
 
 
 def snapshot(user: User) -> dict:
-    """What the audit log keeps of a user (never the password hash)."""
+    """What the audit log keeps of a user: never the password hash, but when it last changed."""
     return {
         "username": user.username, "display_name": user.display_name, "role": user.role,
         "region_code": user.region_code, "is_active": user.is_active,
+        "password_changed_at": user.password_changed_at,
     }
 
 
@@ -122,11 +124,12 @@ def update_user(actor: Actor, user: User, changes: dict) -> User:
     if changes.get("is_active") is False:
         revoke_all_families(user.id, "deactivated")
     if changes.get("is_active") is True:  # reactivation also lifts a login lockout
-        user.locked_until = None
-        user.failed_logins = 0
+        clear_attempts(user.username)
     db.session.flush()
-    audit.record(actor, "user.update", "user", user.id, before=before, after=snapshot(user),
-                 region_code=user.region_code)
+    after = snapshot(user)
+    if "password" in changes:  # so the row shows it even if the clock did not move
+        after["password_changed"] = True
+    audit.record(actor, "user.update", "user", user.id, before=before, after=after, region_code=user.region_code)
     return user
 
 
