@@ -2,14 +2,14 @@
 
 One business could otherwise probe or block another's event ids (event_id_reused).
 
-Revision ID: 7c1e4a9b2d60
-Revises: 5b2f0c7d9e31
+Revision ID: a3f9d2e71b08
+Revises: 7c1e4a9b2d60
 Create Date: 2026-11-29 12:00:00
 """
 from alembic import op
 
-revision = '7c1e4a9b2d60'
-down_revision = '5b2f0c7d9e31'
+revision = 'a3f9d2e71b08'
+down_revision = '7c1e4a9b2d60'
 branch_labels = None
 depends_on = None
 
