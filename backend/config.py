@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+from backend.common.instance_secrets import INSTANCE_DIR, instance_secret
+
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/foodgrid"
 
@@ -124,6 +126,10 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True},
+        # Audit chain (DESIGN.md §9): the HMAC key is never stored in the database.
+        "AUDIT_KEY": env.get("AUDIT_KEY") or instance_secret(env, "audit_key"),
+        "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(INSTANCE_DIR / "audit-checkpoints"),
+        "AUDIT_CHECKPOINT_S": _int(env, "AUDIT_CHECKPOINT_S", 60),
         # Demo data
         "DEMO_PASSWORD": env.get("FOODGRID_DEMO_PASSWORD", "foodgrid-demo"),
     }
@@ -135,6 +141,8 @@ def check_config(config: dict) -> None:
     """Refuse to run production with development secrets or debug on."""
     if config["FOODGRID_ENV"] != "production":
         return
+    if len(config["AUDIT_KEY"]) < 32:
+        raise ConfigError("AUDIT_KEY must be a private value of 32+ characters in production")
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
         value = config[name]
         if value == DEV_SECRET or len(value) < 32:
