@@ -66,6 +66,7 @@ def read_all(path: Path, key: str) -> list[Checkpoint | BadLine]:
     """Every line of the file, in order; none when there is no file yet."""
     try:
         with open(path, encoding="utf-8") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)  # never a line half appended
             return [parse(text, key, number) for number, text in enumerate(handle, start=1) if text.strip()]
     except FileNotFoundError:
         return []
