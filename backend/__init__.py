@@ -128,6 +128,7 @@ def _register_api(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from backend.audit.cli import audit_cli
     from backend.cli import facilities_cli, seed_command, users_cli
     from backend.notifications.cli import worker_command
 
@@ -135,3 +136,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(facilities_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(audit_cli)

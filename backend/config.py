@@ -6,13 +6,11 @@ unless SECRET_KEY is set, each install makes its own on first start (`instance_s
 from __future__ import annotations
 
 import os
-import secrets
-import tempfile
 from datetime import timedelta
-from pathlib import Path
+
+from backend.common.instance_secrets import INSTANCE_DIR, instance_secret
 
 STAGES = ("development", "test", "production")
-DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / "instance" / "secrets"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/foodgrid"
 
 
@@ -43,34 +41,6 @@ def _visits(raw: str) -> dict[str, int]:
     if sorted(visits) != ["A", "B", "C", "D"] or min(visits.values()) < 0:
         raise ConfigError(f"VISITS_PER_YEAR must give a non-negative count for each of A, B, C, D, got {raw!r}")
     return visits
-
-
-def instance_secret(env: dict[str, str], name: str) -> str:
-    """This install's own secret `name`, made on first use and kept in FOODGRID_SECRETS_DIR
-    (default <repo>/instance/secrets, mode 0600).
-
-    Created atomically (a complete temporary file hard-linked into place), so two
-    workers starting together agree on one value: the loser of the link reads the winner's."""
-    folder = Path(env.get("FOODGRID_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
-    path = folder / name
-    if not path.exists():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")  # mode 0600
-        try:
-            with os.fdopen(handle, "w") as file:
-                file.write(secrets.token_urlsafe(48))
-                file.flush()
-                os.fsync(file.fileno())
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                pass  # another process made it first; use theirs
-        finally:
-            os.unlink(temporary)
-    value = path.read_text().strip()
-    if len(value) < 32:
-        raise ConfigError(f"{path} holds no usable secret; delete it to make a new one")
-    return value
 
 
 def normalise_database_url(url: str) -> str:
@@ -165,6 +135,10 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "OPENAPI_SWAGGER_UI_CONFIG": {"persistAuthorization": True},
+        # Audit chain (DESIGN.md §9): the HMAC key is never stored in the database.
+        "AUDIT_KEY": env.get("AUDIT_KEY") or instance_secret(env, "audit_key"),
+        "AUDIT_CHECKPOINT_DIR": env.get("AUDIT_CHECKPOINT_DIR") or str(INSTANCE_DIR / "audit-checkpoints"),
+        "AUDIT_CHECKPOINT_S": _int(env, "AUDIT_CHECKPOINT_S", 60),
         # Demo data
         "DEMO_PASSWORD": env.get("FOODGRID_DEMO_PASSWORD", "foodgrid-demo"),
     }
@@ -176,6 +150,8 @@ def check_config(config: dict) -> None:
     """Refuse to run production with short secrets or debug on."""
     if config["FOODGRID_ENV"] != "production":
         return
+    if len(config["AUDIT_KEY"]) < 32:
+        raise ConfigError("AUDIT_KEY must be a private value of 32+ characters in production")
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
         if len(config[name]) < 32:
             raise ConfigError(f"{name} must be set to a private value of 32+ characters in production")

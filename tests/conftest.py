@@ -35,6 +35,11 @@ def database_url_for_tests() -> str:
 def make_app(tmp_path_factory):
     """A new app on the test database, for tests that must set it up differently."""
     media = str(tmp_path_factory.mktemp("media"))
+    # One audit key for the app and the `flask worker` processes tests start (they inherit the
+    # environment); audit checkpoints in a scratch directory, never the developer's.
+    env = pytest.MonkeyPatch()
+    env.setenv("AUDIT_KEY", os.environ.get("AUDIT_KEY") or "test-only-audit-key-0123456789abcdef")
+    env.setenv("AUDIT_CHECKPOINT_DIR", str(tmp_path_factory.mktemp("audit-checkpoints")))
 
     def make(**overrides):
         return create_app({"SQLALCHEMY_DATABASE_URI": database_url_for_tests(), "TESTING": True,
@@ -43,7 +48,8 @@ def make_app(tmp_path_factory):
                            # storage has its own tests (tests/test_rate_limits.py).
                            "RATELIMIT_STORAGE_URI": "memory://", **overrides})
 
-    return make
+    yield make
+    env.undo()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,12 @@ from backend.extensions import db
 from tests.helpers import assert_problem
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_dir(app, tmp_path, monkeypatch):
+    """No checkpoints but this test's own: the database is rolled back after each test."""
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+
+
 def write_entries(count: int, action: str = "test.write") -> list[AuditEntry]:
     for index in range(count):
         audit.record(Actor.system(), action, "thing", index, after={"n": index, "名": "值"})

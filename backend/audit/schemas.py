@@ -34,3 +34,11 @@ class ChainReportSchema(ma.Schema):
     rows_checked = fields.Integer()
     first_broken_id = fields.Integer(allow_none=True, metadata={"description": "The first row whose link is broken"})
     reason = fields.String(allow_none=True)
+    legacy_rows = fields.Integer(metadata={"description": "Rows hashed before the chain was keyed (plain SHA-256), "
+                                                          "accepted up to the boundary a signed checkpoint fixed"})
+    checkpoints = fields.Integer(metadata={"description": "Valid signed checkpoints in the checkpoint file"})
+    checkpoint_rows = fields.Integer(allow_none=True, metadata={"description": "Rows the latest checkpoint covers"})
+    checkpoint_head_id = fields.Integer(allow_none=True, metadata={"description": "The latest checkpoint's head row"})
+    checkpoint_at = fields.String(allow_none=True, metadata={"description": "When the latest checkpoint was signed"})
+    checkpoint_errors = fields.List(fields.String(), metadata={
+        "description": "Checkpoint lines that are malformed or not signed with the audit key"})

@@ -17,8 +17,8 @@ from flask.cli import with_appcontext
               help="Tests only: pause after each event, so a test can kill the worker mid-batch.")
 @with_appcontext
 def worker_command(once, poll_seconds, batch_size, escalate_every_s, test_delay_s):
-    """Deliver outbox events as notifications and escalate overdue tasks and recalls.
-    SIGTERM finishes the current batch and exits."""
+    """Deliver outbox events as notifications, escalate overdue tasks and recalls, and
+    checkpoint the audit chain every AUDIT_CHECKPOINT_S. SIGTERM finishes the current batch and exits."""
     from backend.notifications.worker import log, run
 
     log.info("worker started: batch %d, poll %s s, escalation every %s s", batch_size, poll_seconds,

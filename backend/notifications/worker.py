@@ -1,4 +1,5 @@
-"""`flask worker`: delivers the outbox and escalates what is overdue (DESIGN.md §1, §5, §8).
+"""`flask worker`: delivers the outbox, escalates what is overdue and checkpoints the audit
+chain (DESIGN.md §1, §5, §8, §9).
 
 Kill-safety: a batch is one transaction. Its rows are taken with FOR UPDATE SKIP LOCKED,
 delivered (notification rows inserted) and marked processed, then committed together. A
@@ -15,6 +16,7 @@ import threading
 import time
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, or_, select, update
 
 from backend.audit import service as audit
@@ -139,15 +141,33 @@ def _escalate_recalls(limit: int) -> int:
     return len(rows)
 
 
+# ---------------------------------------------------------------- audit checkpoints
+
+def checkpoint_audit() -> None:
+    """Sign the audit chain's head into the checkpoint file when it moved (DESIGN.md §9).
+    A refusal (the chain no longer continues the last checkpoint) is logged loudly but
+    must not stop deliveries."""
+    try:
+        if checkpoint := audit.write_checkpoint():
+            log.info("audit checkpoint: %d rows up to row %d", checkpoint.rows, checkpoint.head_id)
+    except audit.CheckpointRefused as error:
+        log.error("audit checkpoint refused, the audit log may have been tampered with: %s", error)
+    finally:
+        db.session.rollback()
+
+
 # ---------------------------------------------------------------- the loop
 
 def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100, escalate_every_s: float = 60.0,
-        test_delay_s: float = 0.0) -> None:
-    """Escalate every `escalate_every_s`, deliver until the outbox is empty, sleep, repeat.
+        test_delay_s: float = 0.0, checkpoint_every_s: float | None = None) -> None:
+    """Escalate every `escalate_every_s`, checkpoint the audit chain every `checkpoint_every_s`
+    (default AUDIT_CHECKPOINT_S; 0: never), deliver until the outbox is empty, sleep, repeat.
     SIGTERM or SIGINT: finish the current batch, then return. `once`: one round, then return."""
     stop = threading.Event()
     previous = _on_signals(lambda *_: stop.set())
-    last_escalation = None
+    if checkpoint_every_s is None:
+        checkpoint_every_s = current_app.config["AUDIT_CHECKPOINT_S"]
+    last_escalation = last_checkpoint = None
     try:
         while True:
             try:
@@ -155,6 +175,10 @@ def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100,
                     last_escalation = time.monotonic()
                     if escalated := escalate_overdue(batch_size):
                         log.info("escalated %d overdue tasks and recalls", escalated)
+                if checkpoint_every_s and (last_checkpoint is None
+                                           or time.monotonic() - last_checkpoint >= checkpoint_every_s):
+                    last_checkpoint = time.monotonic()
+                    checkpoint_audit()
                 while not stop.is_set() and process_batch(batch_size, test_delay_s=test_delay_s) == batch_size:
                     pass
             except Exception:  # noqa: BLE001 - a database restart or a bug must not end the loop

@@ -62,6 +62,8 @@ def _propose_recall(actor: Actor, sample: Sample, lot: Lot) -> None:
     ).on_conflict_do_nothing(index_elements=[Recall.sample_id]).returning(Recall.id))
     if recall_id is not None:
         db.session.add(RecallLot(recall_id=recall_id, lot_id=lot.id))
+        audit.record(actor, "recall.propose", "recall", recall_id, region_code=lot.region_code,
+                     after={"status": "proposed", "trigger": "sample", "sample_id": sample.id, "lot_id": lot.id})
         emit("recall.proposed", {"recall_id": recall_id, "region_code": lot.region_code,
                                  "reason": f"Unqualified sample {sample.sample_no}"})
 
