@@ -34,8 +34,10 @@ def make_app(tmp_path_factory):
     media = str(tmp_path_factory.mktemp("media"))
 
     def make(**overrides):
+        # No `flask worker` runs beside the tests: /readyz's worker check is off unless a test
+        # turns it on (tests/test_health.py).
         return create_app({"SQLALCHEMY_DATABASE_URI": database_url_for_tests(), "TESTING": True,
-                           "MEDIA_ROOT": media, **overrides})
+                           "MEDIA_ROOT": media, "WORKER_STALE_S": 0, **overrides})
 
     return make
 

@@ -27,6 +27,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "token_missing": ("缺少访问令牌", "Missing access token"),
     "refresh_token_reused": ("刷新令牌被重复使用，会话已全部撤销", "Refresh token reused; session revoked"),
     "database_unavailable": ("数据库暂不可用", "Database unavailable"),
+    "worker_unavailable": ("后台任务进程未运行", "Background worker not running"),
     "internal_error": ("服务器内部错误", "Internal server error"),
     # field checks, attachments, sync
     "check_id_reused": ("该检查编号已用于另一份检查", "Check id already used for a different check"),
