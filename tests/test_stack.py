@@ -165,7 +165,7 @@ def test_slow_uploads_do_not_starve_other_requests(stack):
     try:
         for sock in dribblers:
             sock.sendall(header)
-        for second in range(8):  # each slow client sends a byte a second; a healthz meanwhile
+        for _second in range(8):  # each slow client sends a byte a second; a healthz meanwhile
             for sock in dribblers:
                 sock.sendall(b" ")
             status, _, body = _request(stack.port, "GET", "/healthz", timeout=5.0)
