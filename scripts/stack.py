@@ -12,7 +12,7 @@ collide, and no root-owned global config is touched.
 - **nginx** listens on HOST:PORT and proxies to gunicorn's unix socket. It reads each
   request body whole (to memory, or a temp file past 128 KiB) before gunicorn sees a byte,
   so a client that dribbles its body holds an nginx connection, never a gunicorn thread.
-  Its own errors (400, 408, 413, 414, 431, 500, 502, 503, 504) are problem+json.
+  Its own errors (400, 404, 408, 413, 414, 431, 500, 502, 503, 504) are problem+json.
 - **gunicorn** (gunicorn.conf.py) serves the app on ``RUN_DIR/gunicorn.sock``; the app
   trusts exactly one proxy (``TRUSTED_PROXIES=1``): the client address used for rate
   limits and audit rows is the one nginx saw.
@@ -40,7 +40,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -283,7 +283,6 @@ class Stack:
     interrupts: int = 0
     worker_delay: float = WORKER_BACKOFF_S[0]
     worker_restart_at: float | None = None
-    children: list[Child] = field(default_factory=list)
 
     def on_signal(self, number, _frame) -> None:
         self.interrupts += 1
