@@ -126,6 +126,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 0),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Readiness: the newest `flask worker` heartbeat may be this old (0: not checked).
+        "WORKER_STALE_S": _int(env, "WORKER_STALE_S", 60),
         # OpenAPI (flask-smorest)
         "API_TITLE": "FoodGrid",
         "API_VERSION": "v1",

@@ -14,6 +14,7 @@ from backend.auth.guard import public
 from backend.common.blueprint import Blueprint
 from backend.errors import problem
 from backend.extensions import db
+from backend.notifications import heartbeat
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
@@ -46,18 +47,33 @@ class Ready(MethodView):
     @public
     @blp.doc(security=[])
     @blp.response(200)
-    @blp.alt_response(503, description="Database unreachable, not migrated, or PostGIS missing")
+    @blp.alt_response(503, description="Database unreachable, not migrated, or PostGIS missing "
+                                       "(`database_unavailable`); no `flask worker` heartbeat within "
+                                       "WORKER_STALE_S seconds, or none ever (`worker_unavailable`)")
     def get(self):
-        """Ready to serve: database reachable, migrations at head, PostGIS present."""
+        """Ready to serve: database reachable, migrations at head, PostGIS present, a worker alive."""
         try:
             current = db.session.scalar(text("SELECT version_num FROM alembic_version"))
             postgis = db.session.scalar(text("SELECT postgis_lib_version()"))
+            head = migration_head()
+            newest = heartbeat.latest() if current == head else None
         except Exception as error:  # noqa: BLE001 - any failure here means "not ready"
             log.warning("not ready: %s", error)
             db.session.rollback()
             return problem(503, "database_unavailable", "Database unreachable or not migrated.",
                            headers={"Retry-After": "5"})
-        head = migration_head()
         if current != head:
             return problem(503, "database_unavailable", f"Database at migration {current}, code expects {head}.")
-        return {"status": "ok", "migration": current, "postgis": postgis}
+        body = {"status": "ok", "migration": current, "postgis": postgis,
+                "worker": newest.as_dict() if newest else None}
+        stale_after = current_app.config["WORKER_STALE_S"]
+        if stale_after and newest is None:
+            # Never seen (a fresh install whose worker has not started): the outbox would only pile up.
+            return problem(503, "worker_unavailable", "No `flask worker` has ever reported a heartbeat.",
+                           headers={"Retry-After": "5"})
+        if stale_after and newest.age_s > stale_after:
+            return problem(503, "worker_unavailable",
+                           f"The newest worker heartbeat is {newest.age_s:.0f} s old (limit {stale_after} s): "
+                           f"worker {newest.name!r}, pid {newest.pid} on {newest.host}.",
+                           headers={"Retry-After": "5"}, worker=newest.as_dict())
+        return body

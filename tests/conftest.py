@@ -42,8 +42,10 @@ def make_app(tmp_path_factory):
     env.setenv("AUDIT_CHECKPOINT_DIR", str(tmp_path_factory.mktemp("audit-checkpoints")))
 
     def make(**overrides):
+        # No `flask worker` runs beside the tests: /readyz's worker check is off unless a test
+        # turns it on (tests/test_health.py).
         return create_app({"SQLALCHEMY_DATABASE_URI": database_url_for_tests(), "TESTING": True,
-                           "MEDIA_ROOT": media,
+                           "MEDIA_ROOT": media, "WORKER_STALE_S": 0,
                            # Per-process counters, reset before each test; the shared Redis
                            # storage has its own tests (tests/test_rate_limits.py).
                            "RATELIMIT_STORAGE_URI": "memory://", **overrides})

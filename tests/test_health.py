@@ -42,6 +42,9 @@ def test_recovers_after_connections_are_killed(app):
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
     with app.app_context():
+        # Hold the pooled connection readyz used, so the killer below gets a connection of its
+        # own (run alone, the pool holds just that one and would hand it to the killer).
+        held = db.engine.connect()
         with db.engine.connect() as connection:  # as a database restart would
             killed = connection.execute(text(
                 f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {OTHER_APP_CONNECTIONS}"
@@ -54,6 +57,7 @@ def test_recovers_after_connections_are_killed(app):
                     break
                 connection.commit()  # pg_stat_activity is a snapshot per transaction
                 time.sleep(0.05)
+        held.close()  # back to the pool, dead: the next checkout must notice (pool_pre_ping)
     assert client.get("/readyz").status_code == 200
 
 
@@ -75,3 +79,55 @@ def test_a_statement_past_the_timeout_is_503(make_app):
 
     app.register_blueprint(slow)
     assert_problem(app.test_client().get("/api/v1/test-slow"), 503, "database_unavailable")
+
+
+# ---------------------------------------------------------------- the worker's heartbeat
+
+def _beat(age_s: float, name: str = "worker") -> None:
+    db.session.execute(text("DELETE FROM worker_heartbeats"))
+    db.session.execute(text("INSERT INTO worker_heartbeats (name, pid, host, started_at, beat_at) "
+                            "VALUES (:name, 4242, 'box', now(), clock_timestamp() - make_interval(secs => :age))"),
+                       {"name": name, "age": age_s})
+
+
+@pytest.fixture
+def worker_checked(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WORKER_STALE_S", 60)
+
+
+def test_readyz_with_a_fresh_worker_heartbeat_is_200(client, worker_checked):
+    _beat(3)
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ok"
+    assert body["worker"]["pid"] == 4242 and body["worker"]["age_s"] < 60
+
+
+def test_readyz_with_a_stale_worker_heartbeat_is_503(client, worker_checked):
+    _beat(61)
+    response = client.get("/readyz")
+    assert_problem(response, 503, "worker_unavailable")
+    assert response.get_json()["worker"]["pid"] == 4242 and response.headers["Retry-After"]
+
+
+def test_readyz_when_no_worker_ever_beat_is_503(client, worker_checked):
+    db.session.execute(text("DELETE FROM worker_heartbeats"))
+    assert_problem(client.get("/readyz"), 503, "worker_unavailable")
+
+
+def test_the_newest_of_several_workers_counts(client, worker_checked):
+    _beat(600, "old-host")
+    db.session.execute(text("INSERT INTO worker_heartbeats VALUES ('new-host', 1, 'b', now(), clock_timestamp())"))
+    assert client.get("/readyz").get_json()["worker"]["name"] == "new-host"
+
+
+def test_worker_stale_s_zero_turns_the_check_off(client, app):
+    db.session.execute(text("DELETE FROM worker_heartbeats"))
+    assert app.config["WORKER_STALE_S"] == 0 and client.get("/readyz").status_code == 200
+
+
+def test_a_worker_round_beats(app, worker_checked, client):
+    from backend.notifications import worker
+
+    db.session.execute(text("DELETE FROM worker_heartbeats"))
+    worker.run(once=True, name="round")
+    assert client.get("/readyz").get_json()["worker"]["name"] == "round"

@@ -27,6 +27,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "token_missing": ("缺少访问令牌", "Missing access token"),
     "refresh_token_reused": ("刷新令牌被重复使用，会话已全部撤销", "Refresh token reused; session revoked"),
     "database_unavailable": ("数据库暂不可用", "Database unavailable"),
+    "worker_unavailable": ("后台任务进程未运行", "Background worker not running"),
     "internal_error": ("服务器内部错误", "Internal server error"),
     "unknown_reference": ("引用的对象不存在", "Referenced object does not exist"),
     "still_referenced": ("仍有其他数据引用此对象", "Still referenced by other data"),

@@ -25,6 +25,7 @@ from backend.common import clock
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
+from backend.notifications import heartbeat
 from backend.notifications.delivery import UnknownTopic, deliver
 from backend.notifications.models import OutboxEvent
 from backend.notifications.outbox import emit
@@ -159,18 +160,21 @@ def checkpoint_audit() -> None:
 # ---------------------------------------------------------------- the loop
 
 def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100, escalate_every_s: float = 60.0,
-        test_delay_s: float = 0.0, checkpoint_every_s: float | None = None) -> None:
+        test_delay_s: float = 0.0, name: str = "worker", checkpoint_every_s: float | None = None) -> None:
     """Escalate every `escalate_every_s`, checkpoint the audit chain every `checkpoint_every_s`
     (default AUDIT_CHECKPOINT_S; 0: never), deliver until the outbox is empty, sleep, repeat.
-    SIGTERM or SIGINT: finish the current batch, then return. `once`: one round, then return."""
+    SIGTERM or SIGINT: finish the current batch, then return. `once`: one round, then return.
+    Each round and each batch beats the heartbeat `name` (/readyz reports a stale one)."""
     stop = threading.Event()
     previous = _on_signals(lambda *_: stop.set())
     if checkpoint_every_s is None:
         checkpoint_every_s = current_app.config["AUDIT_CHECKPOINT_S"]
     last_escalation = last_checkpoint = None
+    started_at = clock.now()
     try:
         while True:
             try:
+                heartbeat.beat(name, started_at)
                 if last_escalation is None or time.monotonic() - last_escalation >= escalate_every_s:
                     last_escalation = time.monotonic()
                     if escalated := escalate_overdue(batch_size):
@@ -180,7 +184,7 @@ def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100,
                     last_checkpoint = time.monotonic()
                     checkpoint_audit()
                 while not stop.is_set() and process_batch(batch_size, test_delay_s=test_delay_s) == batch_size:
-                    pass
+                    heartbeat.beat(name, started_at)  # a long backlog must not look like a dead worker
             except Exception:  # noqa: BLE001 - a database restart or a bug must not end the loop
                 db.session.rollback()
                 if once:
