@@ -41,6 +41,18 @@ def _visits(raw: str) -> dict[str, int]:
     return visits
 
 
+def _per_level(env: dict[str, str], name: str, default: str) -> dict[int, int]:
+    """'24,48,72' -> {1: 24, 2: 48, 3: 72}: one positive whole number per recall level 1-3."""
+    raw = env.get(name) or default
+    try:
+        values = [int(value) for value in raw.split(",")]
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be three whole numbers for levels 1,2,3 (e.g. {default}), got {raw!r}") from exc
+    if len(values) != 3 or min(values) < 1:
+        raise ConfigError(f"{name} must be three positive whole numbers for levels 1,2,3 (e.g. {default}), got {raw!r}")
+    return dict(enumerate(values, start=1))
+
+
 def normalise_database_url(url: str) -> str:
     """Accept libpq-style URLs and make SQLAlchemy use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -109,6 +121,10 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # 复检 windows (Food Safety Law art. 88): working days after a lab result, hours after a rapid one.
         "RETEST_WORKING_DAYS": _int(env, "RETEST_WORKING_DAYS", 7),
         "RETEST_RAPID_HOURS": _int(env, "RETEST_RAPID_HOURS", 4),
+        # 食品召回管理办法 2015: start and notify within these hours, complete within these working days,
+        # for recall levels 1, 2, 3.
+        "RECALL_START_HOURS": _per_level(env, "RECALL_START_HOURS", "24,48,72"),
+        "RECALL_COMPLETE_WORKING_DAYS": _per_level(env, "RECALL_COMPLETE_WORKING_DAYS", "10,20,30"),
         # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
         "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
         # HTTP

@@ -42,3 +42,18 @@ def test_settings_come_from_environment():
     assert config["CORS_ORIGINS"] == ["https://a.example", "https://b.example"]
     assert config["MAX_CONTENT_LENGTH"] == 1024
     assert config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds() == 60
+
+
+def test_recall_deadlines_are_read_per_level():
+    config = load_config({"RECALL_START_HOURS": "12,36,60", "RECALL_COMPLETE_WORKING_DAYS": "5,15,25"})
+    assert config["RECALL_START_HOURS"] == {1: 12, 2: 36, 3: 60}
+    assert config["RECALL_COMPLETE_WORKING_DAYS"] == {1: 5, 2: 15, 3: 25}
+    defaults = load_config({})
+    assert (defaults["RECALL_START_HOURS"], defaults["RECALL_COMPLETE_WORKING_DAYS"]) == (
+        {1: 24, 2: 48, 3: 72}, {1: 10, 2: 20, 3: 30})
+
+
+@pytest.mark.parametrize("raw", ["24,48", "24,48,72,96", "24,x,72", "0,48,72", "-1,48,72"])
+def test_bad_recall_deadlines_are_refused(raw):
+    with pytest.raises(ConfigError, match="RECALL_START_HOURS"):
+        load_config({"RECALL_START_HOURS": raw})
