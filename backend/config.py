@@ -107,6 +107,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # Files and field rules
         "MEDIA_ROOT": env.get("MEDIA_ROOT", os.path.abspath("media")),
         "GEOFENCE_M": _int(env, "GEOFENCE_M", 200),
+        # A fix whose accuracy radius is larger than this is flagged `low_accuracy` (default: GEOFENCE_M).
+        "LOW_ACCURACY_M": _int(env, "LOW_ACCURACY_M", _int(env, "GEOFENCE_M", 200)),
         # A device clock further than this from the server's is flagged (never refused).
         "CLOCK_SKEW_S": _int(env, "CLOCK_SKEW_S", 300),
         # 责令整改: days the business has to rectify before the follow-up check.

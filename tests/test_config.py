@@ -57,3 +57,8 @@ def test_recall_deadlines_are_read_per_level():
 def test_bad_recall_deadlines_are_refused(raw):
     with pytest.raises(ConfigError, match="RECALL_START_HOURS"):
         load_config({"RECALL_START_HOURS": raw})
+
+
+def test_low_accuracy_threshold_defaults_to_the_geofence():
+    assert load_config({"GEOFENCE_M": "150"})["LOW_ACCURACY_M"] == 150
+    assert load_config({"GEOFENCE_M": "150", "LOW_ACCURACY_M": "60"})["LOW_ACCURACY_M"] == 60
