@@ -169,10 +169,13 @@ def test_the_same_sample_twice_is_stored_once(client, lab_setup):
 # ---------------------------------------------------------------- re-tests
 
 def _unqualified(client, setup, monkeypatch, notified):
+    _at(monkeypatch, notified - timedelta(hours=1))  # the lab's verdict, an hour before the business is told
     url = in_lab(client, setup)
     results(client, setup, url, "0.05")
     client.post(f"{url}/verdict", json={}, headers=setup["lab"])
-    client.post(f"{url}/notify", json={"notified_at": notified.isoformat()}, headers=setup["headers"])
+    _at(monkeypatch, notified)
+    assert client.post(f"{url}/notify", json={"notified_at": notified.isoformat()},
+                       headers=setup["headers"]).status_code == 200
     return url
 
 
@@ -222,8 +225,69 @@ def test_rapid_test_window_is_four_hours_and_not_rapid_again(client, lab_setup, 
     assert_problem(_retest(client, lab_setup, url), 422, "retest_window_closed")
 
 
+def _rapid_positive(client, setup):
+    body = sample_body(setup, method="rapid", lot_id=None,
+                       rapid_results=[{"analyte": "organophosphates", "result": "positive", "kit": "酶抑制法"}])
+    assert client.post("/api/v1/samples", json=body, headers=setup["headers"]).status_code == 201
+    return f"/api/v1/samples/{body['id']}"
+
+
+@pytest.mark.parametrize("after, accepted", [(timedelta(hours=4, seconds=-1), True), (timedelta(hours=4), True),
+                                             (timedelta(hours=4, seconds=1), False)])
+def test_rapid_retest_is_accepted_until_the_fourth_hour_ends(client, lab_setup, monkeypatch, after, accepted):
+    url = _rapid_positive(client, lab_setup)
+    _at(monkeypatch, SAMPLED + after)
+    response = _retest(client, lab_setup, url)
+    if accepted:
+        assert response.status_code == 201 and response.get_json()["status"] == "requested"
+    else:
+        assert_problem(response, 422, "retest_window_closed")
+
+
+WINDOW_END = datetime.fromisoformat("2026-12-01T23:59:59.999999+08:00")  # 7 working days after Fri 20 Nov
+
+
+@pytest.mark.parametrize("offset, accepted", [(-1, True), (0, True), (1, False)])
+def test_lab_retest_window_ends_with_its_seventh_working_day(client, lab_setup, monkeypatch, offset, accepted):
+    url = _unqualified(client, lab_setup, monkeypatch, datetime(2026, 11, 20, 7, tzinfo=timezone.utc))
+    _at(monkeypatch, WINDOW_END + timedelta(microseconds=offset))
+    assert _retest(client, lab_setup, url).status_code == (201 if accepted else 422)
+
+
+@pytest.mark.parametrize("offset, accepted", [(timedelta(seconds=-1), False), (timedelta(0), True),
+                                              (timedelta(seconds=1), True)])
+def test_notification_cannot_precede_the_verdict(client, lab_setup, monkeypatch, offset, accepted):
+    _at(monkeypatch, SAMPLED + timedelta(hours=1))
+    url = in_lab(client, lab_setup)
+    results(client, lab_setup, url, "0.05")
+    verdict_at = datetime.fromisoformat(
+        client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()["verdict_at"])
+    _at(monkeypatch, SAMPLED + timedelta(days=1))
+    response = client.post(f"{url}/notify", json={"notified_at": (verdict_at + offset).isoformat()},
+                           headers=lab_setup["headers"])
+    if accepted:
+        assert response.status_code == 200
+    else:
+        assert_problem(response, 422, "notified_at_out_of_range")
+        assert client.get(url, headers=lab_setup["headers"]).get_json()["notified_at"] is None
+
+
+@pytest.mark.parametrize("offset, accepted", [(timedelta(seconds=-1), True), (timedelta(0), True),
+                                              (timedelta(seconds=1), False)])
+def test_notification_cannot_be_in_the_future(client, lab_setup, monkeypatch, offset, accepted):
+    _at(monkeypatch, SAMPLED + timedelta(hours=1))
+    url = in_lab(client, lab_setup)
+    results(client, lab_setup, url, "0.05")
+    client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"])
+    now = SAMPLED + timedelta(days=1)
+    _at(monkeypatch, now)
+    response = client.post(f"{url}/notify", json={"notified_at": (now + offset).isoformat()},
+                           headers=lab_setup["headers"])
+    assert response.status_code == (200 if accepted else 422)
+
+
 def test_the_retest_lab_must_differ(client, lab_setup, monkeypatch, supervisor, auth_headers):
-    url = _unqualified(client, lab_setup, monkeypatch, datetime.now(timezone.utc))
+    url = _unqualified(client, lab_setup, monkeypatch, SAMPLED + timedelta(hours=5))
     assert _retest(client, lab_setup, url).status_code == 201
     decide = f"{url}/retest-request/decision"
     office = auth_headers(supervisor)

@@ -22,13 +22,23 @@ from backend.sampling.models import RetestRequest, Sample
 
 
 def notify(actor: Actor, sample: Sample, notified_at: datetime | None = None) -> Sample:
-    """Record when the business was told the result: its re-test window starts then."""
+    """Record when the business was told the result: its re-test window starts then.
+
+    The time given must lie between the verdict and now: the business cannot have been
+    told a result before there was one, and a time in the future would let staff move the
+    7-working-day window (食品安全法 art. 88) at will. Recorded once; repeating changes nothing."""
     if actor.role not in ("admin", "supervisor", "inspector", "lab") or not actor.covers_region(sample.region_code):
         raise Forbidden("Supervision staff of the sample's region record notifications.")
     if sample.verdict_at is None:
         raise Conflict("There is no result to notify yet.", code="no_verdict")
     if sample.notified_at is None:
-        sample.notified_at = notified_at or clock.now()
+        now = clock.now()
+        notified_at = notified_at or now
+        if not sample.verdict_at <= notified_at <= now:
+            raise RuleViolation(f"The notification time must lie between the verdict ({sample.verdict_at.isoformat()})"
+                                " and now.", code="notified_at_out_of_range", field="notified_at",
+                                verdict_at=sample.verdict_at.isoformat())
+        sample.notified_at = notified_at
         audit.record(actor, "sample.notify", "sample", sample.id, region_code=sample.region_code,
                      after={"notified_at": sample.notified_at})
         db.session.flush()
