@@ -119,6 +119,10 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # A receipt with no matching shipment becomes a violation after this many hours.
         "TRACE_GRACE_HOURS": _int(env, "TRACE_GRACE_HOURS", 48),
         "TRACE_BATCH_MAX": 1000,
+        # A trace follows at most this many hops and reaches at most this many (lot, facility) nodes per
+        # direction; past either it answers `truncated: true` (a deeper request is refused).
+        "TRACE_MAX_DEPTH": _int(env, "TRACE_MAX_DEPTH", 50),
+        "TRACE_MAX_NODES": _int(env, "TRACE_MAX_NODES", 20_000),
         "EPCIS_MAX_BYTES": _int(env, "EPCIS_MAX_BYTES", 8 * 1024 * 1024),
         # 复检 windows (Food Safety Law art. 88): working days after a lab result, hours after a rapid one.
         "RETEST_WORKING_DAYS": _int(env, "RETEST_WORKING_DAYS", 7),
