@@ -131,6 +131,11 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # for recall levels 1, 2, 3.
         "RECALL_START_HOURS": _per_level(env, "RECALL_START_HOURS", "24,48,72"),
         "RECALL_COMPLETE_WORKING_DAYS": _per_level(env, "RECALL_COMPLETE_WORKING_DAYS", "10,20,30"),
+        # 食品安全抽样检验管理办法: a lab sample reaches the lab within these working days of sampling, and
+        # the lab reports within these of receipt; the regulator answers a re-test request within these.
+        "SAMPLE_DELIVERY_WORKING_DAYS": _int(env, "SAMPLE_DELIVERY_WORKING_DAYS", 5),
+        "SAMPLE_REPORT_WORKING_DAYS": _int(env, "SAMPLE_REPORT_WORKING_DAYS", 20),
+        "RETEST_DECISION_WORKING_DAYS": _int(env, "RETEST_DECISION_WORKING_DAYS", 5),
         # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
         "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
         # HTTP

@@ -3,7 +3,9 @@
 The business may ask for a re-test within 7 working days of being notified of a lab
 result, and within 4 hours of a rapid-test result (rapid results are notified on the
 spot); the re-test of a rapid test may not use a rapid method; one re-test per sample.
-The regulator accepts (naming a different lab) or refuses the request.
+The regulator accepts (naming a different lab) or refuses the request within 5 working
+days (`timelines`); the re-test lab's results then give the verdict that stands
+(`results.enter_retest_results`).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from backend.common import clock
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.common.workdays import add_hours, add_working_days
 from backend.extensions import db
+from backend.sampling import timelines
 from backend.sampling.models import RetestRequest, Sample
 
 
@@ -68,7 +71,7 @@ def request_retest(actor: Actor, sample: Sample, *, method: str, reason: str) ->
     if request_of(sample) is not None:
         raise Conflict("A re-test was already requested for this sample.", code="retest_exists")
     request = RetestRequest(sample_id=sample.id, method=method, reason=reason, requested_by=actor.id,
-                            requested_at=now, window_ends_at=window_end)
+                            requested_at=now, window_ends_at=window_end, decide_by=timelines.decision_deadline(now))
     db.session.add(request)
     sample.status = "retest_requested"
     db.session.flush()
@@ -94,6 +97,7 @@ def decide_retest(actor: Actor, sample: Sample, *, accept: bool, lab_name: str |
         raise RuleViolation("The re-test lab must be named and differ from the first lab.", code="same_lab",
                             field="lab_name")
     request.status, request.lab_name = ("accepted", lab_name) if accept else ("refused", None)
+    request.decided_at = clock.now()
     if not accept:
         sample.status = "unqualified"
     db.session.flush()

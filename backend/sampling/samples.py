@@ -20,6 +20,7 @@ from backend.facilities.models import Facility
 from backend.inspections.checks import require_checker, require_checker_of, task_for
 from backend.regions.cells import current_cell_ids
 from backend.regions.codes import scope_prefix
+from backend.sampling import timelines
 from backend.sampling.models import Sample
 from backend.traceability.models import Lot
 
@@ -51,6 +52,8 @@ def record_sample(actor: Actor, data: dict) -> tuple[Sample, bool]:
         positive = any(reading["result"] == "positive" for reading in data["rapid_results"])
         sample.status = "unqualified" if positive else "qualified"
         sample.verdict_at = sample.notified_at = data["sampled_at"]
+    else:
+        sample.lab_due_at = timelines.delivery_deadline(sample.sampled_at)
     db.session.add(sample)
     db.session.flush()
     audit.record(actor, "sample.create", "sample", sample.id, region_code=sample.region_code,
@@ -73,8 +76,12 @@ def visible_samples(actor: Actor, query: Select) -> Select:
 
 
 def samples_query(actor: Actor, *, status: str | None = None, method: str | None = None, facility_id=None,
-                  region_code: str | None = None, lot_id=None) -> Select:
+                  region_code: str | None = None, lot_id=None, overdue: bool | None = None) -> Select:
+    """`overdue`: past a timeline's deadline at its current stage (see `timelines`)."""
     query = visible_samples(actor, select(Sample)).order_by(Sample.sampled_at.desc(), Sample.id)
+    if overdue is not None:
+        late = timelines.overdue_condition(clock.now())
+        query = query.where(late if overdue else ~late)
     for column, value in ((Sample.status, status), (Sample.method, method), (Sample.facility_id, facility_id),
                           (Sample.lot_id, lot_id)):
         if value is not None:
@@ -108,6 +115,7 @@ def receive_in_lab(actor: Actor, sample: Sample, lab_name: str) -> Sample:
         raise Conflict(f"A {sample.method} sample that is {sample.status} cannot be received by a lab.",
                        code="illegal_transition")
     sample.status, sample.received_in_lab_at, sample.lab_name = "in_lab", clock.now(), lab_name
+    sample.report_due_at = timelines.report_deadline(sample.received_in_lab_at)
     audit.record(actor, "sample.receive", "sample", sample.id, region_code=sample.region_code,
                  after={"status": "in_lab", "lab_name": lab_name})
     db.session.flush()
