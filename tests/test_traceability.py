@@ -87,7 +87,48 @@ def test_workshop_lot_sold_outside_its_area(client, chain, make_facility):
     event(client, chain, "produce", "豆腐坊", lot=tofu, quantity=50)
     ship_and_receive(client, chain, "豆腐坊", "超市甲", 20, 1, lot=tofu)  # 超市甲 is in 130502
     found = client.get("/api/v1/traceability/violations?type=restricted_sales", headers=chain["headers"]).get_json()
-    assert len(found) == 1 and "130503" in found[0]["detail"]
+    # one per event: the workshop shipped out of its area, the shop received out of it
+    assert len(found) == 2 and all("130503" in violation["detail"] for violation in found)
+
+
+def _tofu(client, chain, make_facility, sales_area):
+    workshop = make_facility(kind="workshop", name="豆腐坊", sales_area=sales_area)
+    chain["places"]["豆腐坊"] = workshop
+    tofu = catalogue.create_lot(Actor.system(), lot_code="T-1", product_id=chain["product"].id,
+                                facility_id=workshop.id, unit="kg")
+    event(client, chain, "produce", "豆腐坊", lot=tofu, quantity=50)
+    return tofu
+
+
+def _restricted(client, chain):
+    found = client.get("/api/v1/traceability/violations?type=restricted_sales", headers=chain["headers"])
+    return found.get_json()
+
+
+@pytest.mark.parametrize("sales_area, violations", [(["130502"], 0), (["130500"], 0), (["130503"], 1)])
+def test_a_workshop_shipping_outside_its_area_is_a_violation(client, chain, make_facility, sales_area, violations):
+    tofu = _tofu(client, chain, make_facility, sales_area)
+    assert event(client, chain, "ship", "豆腐坊", tofu, 20, other="超市甲").status_code == 201  # 超市甲: 130502
+    found = _restricted(client, chain)
+    assert len(found) == violations
+    if violations:
+        assert "shipped by 豆腐坊 to 超市甲" in found[0]["detail"]
+        assert found[0]["facility_id"] == str(chain["places"]["豆腐坊"].id)
+
+
+def test_a_workshop_selling_outside_its_area_is_a_violation(client, chain, make_facility):
+    tofu = _tofu(client, chain, make_facility, ["130503"])
+    assert event(client, chain, "sell", "豆腐坊", tofu, 5).status_code == 201  # the workshop is in 130502
+    found = _restricted(client, chain)
+    assert len(found) == 1 and "sold in 130502" in found[0]["detail"]
+
+
+def test_a_workshop_selling_at_home_is_no_violation(client, chain, make_facility):
+    tofu = _tofu(client, chain, make_facility, ["130502"])
+    event(client, chain, "sell", "豆腐坊", tofu, 5)
+    ship_and_receive(client, chain, "豆腐坊", "超市甲", 20, 1, lot=tofu)
+    event(client, chain, "sell", "超市甲", tofu, 5, hours=5)
+    assert _restricted(client, chain) == []
 
 
 def test_receipt_without_shipment_shows_after_the_grace_period(client, chain):
