@@ -14,6 +14,23 @@ from grid.crs import area_m2
 POLYGONS = ("Polygon", "MultiPolygon")
 
 
+class GridProblemSchema(ma.Schema):
+    cells = fields.List(fields.String(), metadata={"description": "Cell codes involved (none for a gap)"})
+    area_m2 = fields.Float()
+    location = fields.List(fields.Float(), metadata={"description": "[lon, lat] of a point on the problem"})
+    reason = fields.String(metadata={"description": "Why a cell is invalid (GEOS)"})
+
+
+class GridValidationSchema(ma.Schema):
+    region_code = fields.String()
+    cells = fields.Integer(metadata={"description": "Active cells of the region and the regions under it"})
+    tolerance_m2 = fields.Float()
+    ok = fields.Boolean()
+    gaps = fields.List(fields.Nested(GridProblemSchema), metadata={"description": "Parts of the region no cell covers"})
+    overlaps = fields.List(fields.Nested(GridProblemSchema))
+    invalid = fields.List(fields.Nested(GridProblemSchema))
+
+
 class StaffSchema(ma.Schema):
     inspector_id = fields.UUID()
     role = fields.String()
