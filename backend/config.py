@@ -30,15 +30,28 @@ def _list(env: dict[str, str], name: str) -> list[str]:
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
-def _visits(raw: str) -> dict[str, int]:
-    """'A=1,B=1,C=2,D=3' -> {'A': 1, ...}; every risk level A-D must be given."""
+def visit_rate_error(rate: float) -> str | None:
+    """Why `rate` (visits per year) cannot be planned, or None: 0, a whole number of visits a
+    year, or one visit every N years (0.5 = every 2 years, 0.25 = every 4 years)."""
+    if rate == 0 or (rate >= 1 and float(rate).is_integer()):
+        return None
+    if 0 < rate < 1 and abs(round(1 / rate) * rate - 1) < 0.01:
+        return None
+    return f"{rate:g} is neither a whole number of visits a year nor one visit every N years (0.5, 0.25 …)"
+
+
+def _visits(raw: str) -> dict[str, float]:
+    """'A=0.5,B=1,C=2,D=3' -> {'A': 0.5, ...}: visits per year for every risk level A-D."""
     try:
-        visits = {level.strip(): int(count) for level, count in (pair.split("=") for pair in raw.split(","))}
+        visits = {level.strip(): float(count) for level, count in (pair.split("=") for pair in raw.split(","))}
     except ValueError as exc:
-        raise ConfigError(f"VISITS_PER_YEAR must look like A=1,B=1,C=2,D=3, got {raw!r}") from exc
+        raise ConfigError(f"VISITS_PER_YEAR must look like A=0.5,B=1,C=2,D=3, got {raw!r}") from exc
     if sorted(visits) != ["A", "B", "C", "D"] or min(visits.values()) < 0:
-        raise ConfigError(f"VISITS_PER_YEAR must give a non-negative count for each of A, B, C, D, got {raw!r}")
-    return visits
+        raise ConfigError(f"VISITS_PER_YEAR must give a non-negative rate for each of A, B, C, D, got {raw!r}")
+    for level, rate in visits.items():
+        if error := visit_rate_error(rate):
+            raise ConfigError(f"VISITS_PER_YEAR {level}: {error}")
+    return {level: int(rate) if rate.is_integer() else rate for level, rate in visits.items()}
 
 
 def _per_level(env: dict[str, str], name: str, default: str) -> dict[int, int]:
@@ -136,8 +149,9 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         "SAMPLE_DELIVERY_WORKING_DAYS": _int(env, "SAMPLE_DELIVERY_WORKING_DAYS", 5),
         "SAMPLE_REPORT_WORKING_DAYS": _int(env, "SAMPLE_REPORT_WORKING_DAYS", 20),
         "RETEST_DECISION_WORKING_DAYS": _int(env, "RETEST_DECISION_WORKING_DAYS", 5),
-        # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
-        "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
+        # Minimum routine inspections per year by risk level (DESIGN.md §4: A once every 2 years, B 1, C 2, D 3);
+        # a fraction 1/N is one visit every N years.
+        "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=0.5,B=1,C=2,D=3")),
         # HTTP
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 0),

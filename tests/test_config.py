@@ -62,3 +62,19 @@ def test_bad_recall_deadlines_are_refused(raw):
 def test_low_accuracy_threshold_defaults_to_the_geofence():
     assert load_config({"GEOFENCE_M": "150"})["LOW_ACCURACY_M"] == 150
     assert load_config({"GEOFENCE_M": "150", "LOW_ACCURACY_M": "60"})["LOW_ACCURACY_M"] == 60
+
+
+
+def test_visits_default_to_once_every_two_years_for_a():
+    assert load_config({})["VISITS_PER_YEAR"] == {"A": 0.5, "B": 1, "C": 2, "D": 3}
+
+
+@pytest.mark.parametrize("a, ok", [("0.5", True), ("0.25", True), ("1", True), ("0", True), ("0.4", False),
+                                   ("1.5", False), ("-1", False)])
+def test_visits_are_whole_or_one_in_n_years(a, ok):
+    env = {"VISITS_PER_YEAR": f"A={a},B=1,C=2,D=3"}
+    if ok:
+        assert load_config(env)["VISITS_PER_YEAR"]["A"] == float(a)
+    else:
+        with pytest.raises(ConfigError, match="VISITS_PER_YEAR"):
+            load_config(env)

@@ -172,6 +172,9 @@ class BalanceSchema(ma.Schema):
     inspector_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
     apply = fields.Boolean(load_default=False)
     reason = fields.String(load_default="workload balancing", validate=validate.Length(min=1, max=500))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
+        "description": "Whose inspection plan gives the visits per risk level (default: this year; "
+                       "without a plan, VISITS_PER_YEAR)"})
 
 
 class BalanceResultSchema(ma.Schema):
@@ -193,8 +196,9 @@ class WorkloadSchema(ma.Schema):
     facilities = fields.Integer()
     facilities_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
     facilities_by_risk_level = fields.Dict(keys=fields.String(), values=fields.Integer())
-    required_visits_per_year = fields.Integer()
-    visits_per_risk_level = fields.Dict(keys=fields.String(), values=fields.Integer())
+    required_visits_per_year = fields.Float(metadata={"description": "On average: an A facility visited every "
+                                                                     "other year counts 0.5"})
+    visits_per_risk_level = fields.Dict(keys=fields.String(), values=fields.Float())
 
 
 class PersonSchema(ma.Schema):
