@@ -32,15 +32,40 @@ def _list(env: dict[str, str], name: str) -> list[str]:
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
-def _visits(raw: str) -> dict[str, int]:
-    """'A=1,B=1,C=2,D=3' -> {'A': 1, ...}; every risk level A-D must be given."""
+def visit_rate_error(rate: float) -> str | None:
+    """Why `rate` (visits per year) cannot be planned, or None: 0, a whole number of visits a
+    year, or one visit every N years (0.5 = every 2 years, 0.25 = every 4 years)."""
+    if rate == 0 or (rate >= 1 and float(rate).is_integer()):
+        return None
+    if 0 < rate < 1 and abs(round(1 / rate) * rate - 1) < 0.01:
+        return None
+    return f"{rate:g} is neither a whole number of visits a year nor one visit every N years (0.5, 0.25 …)"
+
+
+def _visits(raw: str) -> dict[str, float]:
+    """'A=0.5,B=1,C=2,D=3' -> {'A': 0.5, ...}: visits per year for every risk level A-D."""
     try:
-        visits = {level.strip(): int(count) for level, count in (pair.split("=") for pair in raw.split(","))}
+        visits = {level.strip(): float(count) for level, count in (pair.split("=") for pair in raw.split(","))}
     except ValueError as exc:
-        raise ConfigError(f"VISITS_PER_YEAR must look like A=1,B=1,C=2,D=3, got {raw!r}") from exc
+        raise ConfigError(f"VISITS_PER_YEAR must look like A=0.5,B=1,C=2,D=3, got {raw!r}") from exc
     if sorted(visits) != ["A", "B", "C", "D"] or min(visits.values()) < 0:
-        raise ConfigError(f"VISITS_PER_YEAR must give a non-negative count for each of A, B, C, D, got {raw!r}")
-    return visits
+        raise ConfigError(f"VISITS_PER_YEAR must give a non-negative rate for each of A, B, C, D, got {raw!r}")
+    for level, rate in visits.items():
+        if error := visit_rate_error(rate):
+            raise ConfigError(f"VISITS_PER_YEAR {level}: {error}")
+    return {level: int(rate) if rate.is_integer() else rate for level, rate in visits.items()}
+
+
+def _per_level(env: dict[str, str], name: str, default: str) -> dict[int, int]:
+    """'24,48,72' -> {1: 24, 2: 48, 3: 72}: one positive whole number per recall level 1-3."""
+    raw = env.get(name) or default
+    try:
+        values = [int(value) for value in raw.split(",")]
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be three whole numbers for levels 1,2,3 (e.g. {default}), got {raw!r}") from exc
+    if len(values) != 3 or min(values) < 1:
+        raise ConfigError(f"{name} must be three positive whole numbers for levels 1,2,3 (e.g. {default}), got {raw!r}")
+    return dict(enumerate(values, start=1))
 
 
 def normalise_database_url(url: str) -> str:
@@ -106,6 +131,8 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # Files and field rules
         "MEDIA_ROOT": env.get("MEDIA_ROOT", os.path.abspath("media")),
         "GEOFENCE_M": _int(env, "GEOFENCE_M", 200),
+        # A fix whose accuracy radius is larger than this is flagged `low_accuracy` (default: GEOFENCE_M).
+        "LOW_ACCURACY_M": _int(env, "LOW_ACCURACY_M", _int(env, "GEOFENCE_M", 200)),
         # A device clock further than this from the server's is flagged (never refused).
         "CLOCK_SKEW_S": _int(env, "CLOCK_SKEW_S", 300),
         # 责令整改: days the business has to rectify before the follow-up check.
@@ -116,12 +143,26 @@ def load_config(env: dict[str, str] | None = None) -> dict:
         # A receipt with no matching shipment becomes a violation after this many hours.
         "TRACE_GRACE_HOURS": _int(env, "TRACE_GRACE_HOURS", 48),
         "TRACE_BATCH_MAX": 1000,
+        # A trace follows at most this many hops and reaches at most this many (lot, facility) nodes per
+        # direction; past either it answers `truncated: true` (a deeper request is refused).
+        "TRACE_MAX_DEPTH": _int(env, "TRACE_MAX_DEPTH", 50),
+        "TRACE_MAX_NODES": _int(env, "TRACE_MAX_NODES", 20_000),
         "EPCIS_MAX_BYTES": _int(env, "EPCIS_MAX_BYTES", 8 * 1024 * 1024),
         # 复检 windows (Food Safety Law art. 88): working days after a lab result, hours after a rapid one.
         "RETEST_WORKING_DAYS": _int(env, "RETEST_WORKING_DAYS", 7),
         "RETEST_RAPID_HOURS": _int(env, "RETEST_RAPID_HOURS", 4),
-        # Minimum routine inspections per year by risk level (风险分级管理办法 2016; provinces vary).
-        "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=1,B=1,C=2,D=3")),
+        # 食品召回管理办法 2015: start and notify within these hours, complete within these working days,
+        # for recall levels 1, 2, 3.
+        "RECALL_START_HOURS": _per_level(env, "RECALL_START_HOURS", "24,48,72"),
+        "RECALL_COMPLETE_WORKING_DAYS": _per_level(env, "RECALL_COMPLETE_WORKING_DAYS", "10,20,30"),
+        # 食品安全抽样检验管理办法: a lab sample reaches the lab within these working days of sampling, and
+        # the lab reports within these of receipt; the regulator answers a re-test request within these.
+        "SAMPLE_DELIVERY_WORKING_DAYS": _int(env, "SAMPLE_DELIVERY_WORKING_DAYS", 5),
+        "SAMPLE_REPORT_WORKING_DAYS": _int(env, "SAMPLE_REPORT_WORKING_DAYS", 20),
+        "RETEST_DECISION_WORKING_DAYS": _int(env, "RETEST_DECISION_WORKING_DAYS", 5),
+        # Minimum routine inspections per year by risk level (DESIGN.md §4: A once every 2 years, B 1, C 2, D 3);
+        # a fraction 1/N is one visit every N years.
+        "VISITS_PER_YEAR": _visits(env.get("VISITS_PER_YEAR", "A=0.5,B=1,C=2,D=3")),
         # HTTP
         "CORS_ORIGINS": _list(env, "CORS_ORIGINS"),
         "HSTS_SECONDS": _int(env, "HSTS_SECONDS", 0),

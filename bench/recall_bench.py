@@ -39,7 +39,7 @@ def main() -> int:
     from backend.recalls.models import RecallFacility
     from backend.recalls.service import create_recall, transition
     from backend.traceability.models import Lot
-    from backend.traceability.trace import MAX_DEPTH, walk
+    from backend.traceability.trace import walk
 
     url = database.ensure_database()
     app = database.bench_app(url)
@@ -52,7 +52,7 @@ def main() -> int:
         producer = db.session.scalar(select(Lot.facility_id).where(Lot.id == hub))
         for _ in range(RUNS + 1):  # the first run warms caches and is not counted
             began = time.perf_counter()
-            walk(hub, "forward", MAX_DEPTH)
+            walk(hub, "forward", app.config["TRACE_MAX_DEPTH"], app.config["TRACE_MAX_NODES"])
             trace_ms.append((time.perf_counter() - began) * 1000)
             recall = create_recall(actor, producer_facility_id=producer, lot_ids=[hub], reason="benchmark")
             began = time.perf_counter()

@@ -115,9 +115,10 @@ def trace_statement() -> str:
 
 
 def measure_raw(url: str, hub: uuid.UUID, depth: int, runs: int, warmup: int) -> dict:
-    from backend.traceability.trace import MAX_NODES
+    from backend.config import load_config
 
-    sql, params = trace_statement(), {"lot_id": hub, "max_depth": depth, "max_nodes": MAX_NODES}
+    sql, params = trace_statement(), {"lot_id": hub, "max_depth": depth,
+                                      "max_nodes": load_config()["TRACE_MAX_NODES"]}
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
         connection.adapters.register_loader("json", TextLoader)  # the answer as the server sends it
         cursor = connection.cursor()

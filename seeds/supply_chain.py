@@ -2,22 +2,25 @@
 supervisor can trace a lot in `make run`: three farms ship cabbage and tomatoes to the
 wholesale market, which supplies shops and restaurants and a pickle plant; the plant turns
 cabbage from two farms into one lot of pickled cabbage (辣白菜) sold by three shops; a tofu
-workshop sells locally; one restaurant reports selling more than it received (a
-mass-balance violation to review). Invented names, quantities and codes; idempotent.
+workshop sells locally but also ships a few kilograms to a shop in 信都区, outside its
+sales area (a restricted-sales violation, 限区域销售); one restaurant reports selling more
+than it received (a mass-balance violation to review). Invented names, quantities and codes; idempotent.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from geoalchemy2.shape import to_shape
+from sqlalchemy import func, select
 
 from backend.auth.actor import Actor
 from backend.common import clock
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
 from backend.facilities.models import Facility
-from backend.facilities.service import update_facility
+from backend.facilities.service import create_facility, update_facility
+from backend.regions.models import Region
 from backend.traceability.catalogue import create_lot, create_product
 from backend.traceability.events import record_event
 from backend.traceability.models import Product
@@ -45,6 +48,17 @@ def _places() -> dict[str, list[Facility]]:
 
     return {"farm": of("farm", 3), "market": of("wholesale_market", 1), "plant": of("producer", 1),
             "shop": of("retailer", 6), "restaurant": of("restaurant", 3), "workshop": of("workshop", 1)}
+
+
+def _shop_outside(system: Actor) -> Facility:
+    """A shop in 信都区 (130503), next to the demo county, where the tofu may not be sold."""
+    name = "信都区便民超市（演示）"
+    shop = db.session.scalar(select(Facility).where(Facility.name == name))
+    if shop is None:
+        point = db.session.scalar(select(func.ST_PointOnSurface(Region.boundary)).where(Region.code == "130503"))
+        shop = create_facility(system, name=name, kind="retailer", location=to_shape(point),
+                               address="邢台市信都区（演示）")
+    return shop
 
 
 def load_supply_chain() -> int:
@@ -107,5 +121,7 @@ def load_supply_chain() -> int:
         move(f"plant-shop{index}", 72 + index, plant, shop, "kimchi", 150)
     event("tofu", "produce", 90, workshop, "tofu", 60)
     move("tofu-shop", 92, workshop, places["shop"][0], "tofu", 20)
+    event("tofu-out", "ship", 94, workshop, "tofu", 5, other=_shop_outside(system),
+          reference="DN-tofu-out")  # 限区域销售: outside the workshop's sales area
     event("rest0-sold", "sell", 100, places["restaurant"][0], "cabbage-b", 95)  # more than the 80 kg received
     return recorded

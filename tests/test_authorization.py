@@ -57,6 +57,7 @@ MATRIX = [
     ("POST", "/api/v1/auth/logout", None, {}, 204),
     ("GET", "/api/v1/regions", None, {}, 200),
     ("GET", "/api/v1/regions/130502", None, {}, 200),
+    ("GET", "/api/v1/regions/{region}/grid/validation", None, MANAGERS, 403),
     ("GET", "/api/v1/users", None, MANAGERS, 403),
     ("GET", "/api/v1/users/{self}", None, {}, 200),
     ("GET", "/api/v1/audit", None, {"admin": 200}, 403),
@@ -155,6 +156,9 @@ MATRIX = [
     ("POST", "/api/v1/samples/{sample}/results", lambda ctx: {"results": [
         {"analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "GB 5009.12"}]},
      {"lab": 409, "inspector": 404, "enterprise": 404}, 403),
+    ("POST", "/api/v1/samples/{sample}/retest-results", lambda ctx: {"results": [
+        {"analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "GB 5009.12"}]},
+     {"lab": 409, "inspector": 404, "enterprise": 404}, 403),
     ("POST", "/api/v1/samples/{sample}/verdict", lambda ctx: {}, {"lab": 409, "inspector": 404, "enterprise": 404},
      403),
     ("POST", "/api/v1/samples/{sample}/results/{new}/amend", lambda ctx: {
@@ -223,7 +227,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
     url = path.format(self=user_id, cell=cell.id, facility=facility.id, inspector=inspector.id, template=template.id,
                       task=task.id, check=order.check_id, order=order.id,
                       attachment=attachment.id, new=uuid.uuid4(), lot=lot.id,
-                      sample=sample.id, day="2030-01-07", county="130502",
+                      sample=sample.id, day="2030-01-07", county="130502", region="130502",
                       recall=recall.id)
     response = client.open(url, method=method, headers=headers, **kwargs)
     wanted = expected.get(role, 401 if role == "anonymous" else default)

@@ -55,7 +55,8 @@ def test_workers_starting_together_agree_on_one_secret(secrets_env):
 
 
 def test_set_secrets_win_over_the_instance_secret(secrets_env):
-    config = load_config({**secrets_env, "SECRET_KEY": "k" * 40, "JWT_SECRET_KEY": "j" * 40})
+    config = load_config({**secrets_env, "SECRET_KEY": "k" * 40, "JWT_SECRET_KEY": "j" * 40,
+                          "AUDIT_KEY": "a" * 40})
     assert (config["SECRET_KEY"], config["JWT_SECRET_KEY"]) == ("k" * 40, "j" * 40)
     assert not os.path.exists(secrets_env["FOODGRID_SECRETS_DIR"])
 
@@ -109,3 +110,38 @@ def test_rate_limit_storage_from_redis_url(secrets_env):
 def test_production_refuses_per_process_rate_limit_counters(secrets_env):
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
         load_config({**secrets_env, "FOODGRID_ENV": "production", "SECRET_KEY": "s" * 40})
+
+
+def test_recall_deadlines_are_read_per_level(secrets_env):
+    config = load_config({**secrets_env, "RECALL_START_HOURS": "12,36,60", "RECALL_COMPLETE_WORKING_DAYS": "5,15,25"})
+    assert config["RECALL_START_HOURS"] == {1: 12, 2: 36, 3: 60}
+    assert config["RECALL_COMPLETE_WORKING_DAYS"] == {1: 5, 2: 15, 3: 25}
+    defaults = load_config(secrets_env)
+    assert (defaults["RECALL_START_HOURS"], defaults["RECALL_COMPLETE_WORKING_DAYS"]) == (
+        {1: 24, 2: 48, 3: 72}, {1: 10, 2: 20, 3: 30})
+
+
+@pytest.mark.parametrize("raw", ["24,48", "24,48,72,96", "24,x,72", "0,48,72", "-1,48,72"])
+def test_bad_recall_deadlines_are_refused(secrets_env, raw):
+    with pytest.raises(ConfigError, match="RECALL_START_HOURS"):
+        load_config({**secrets_env, "RECALL_START_HOURS": raw})
+
+
+def test_low_accuracy_threshold_defaults_to_the_geofence(secrets_env):
+    assert load_config({**secrets_env, "GEOFENCE_M": "150"})["LOW_ACCURACY_M"] == 150
+    assert load_config({**secrets_env, "GEOFENCE_M": "150", "LOW_ACCURACY_M": "60"})["LOW_ACCURACY_M"] == 60
+
+
+def test_visits_default_to_once_every_two_years_for_a(secrets_env):
+    assert load_config(secrets_env)["VISITS_PER_YEAR"] == {"A": 0.5, "B": 1, "C": 2, "D": 3}
+
+
+@pytest.mark.parametrize("a, ok", [("0.5", True), ("0.25", True), ("1", True), ("0", True), ("0.4", False),
+                                   ("1.5", False), ("-1", False)])
+def test_visits_are_whole_or_one_in_n_years(secrets_env, a, ok):
+    env = {"VISITS_PER_YEAR": f"A={a},B=1,C=2,D=3"}
+    if ok:
+        assert load_config(env)["VISITS_PER_YEAR"]["A"] == float(a)
+    else:
+        with pytest.raises(ConfigError, match="VISITS_PER_YEAR"):
+            load_config(env)

@@ -209,3 +209,57 @@ def test_evidence_is_attached_to_a_facility_of_the_scope(client, world, make_use
     assert [item["sha256"] for item in listed] == [stored.get_json()["sha256"]]
     stranger = world["auth"](make_user("enterprise", facility_id=make_facility().id))
     assert_problem(client.get(f"/api/v1/attachments/{stored.get_json()['id']}", headers=stranger), 404)
+
+
+# ---------------------------------------------------------------- deadlines at their boundary (issue 12)
+
+INITIATED = datetime(2026, 11, 2, 2, tzinfo=timezone.utc)  # Monday 10:00 in Shanghai; no holiday till January
+LOCAL_END = "T23:59:59.999999+08:00"
+COMPLETE_BY = {1: "2026-11-16", 2: "2026-11-30", 3: "2026-12-14"}  # 10 / 20 / 30 working days later
+
+
+def _at(monkeypatch, moment):
+    from backend.common import clock
+    monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+@pytest.mark.parametrize("level, hours", [(1, 24), (2, 48), (3, 72)])
+def test_each_level_gets_its_start_and_completion_deadline(client, world, monkeypatch, level, hours):
+    _at(monkeypatch, INITIATED)
+    _, detail = initiate(client, world, level=level)
+    assert datetime.fromisoformat(detail["start_deadline"]) == INITIATED + timedelta(hours=hours)
+    assert datetime.fromisoformat(detail["complete_deadline"]) == datetime.fromisoformat(
+        COMPLETE_BY[level] + LOCAL_END)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+@pytest.mark.parametrize("offset, late", [(-1, False), (0, False), (1, True)])
+def test_an_unstarted_recall_is_overdue_just_after_its_start_deadline(client, world, monkeypatch, level, offset,
+                                                                      late):
+    _at(monkeypatch, INITIATED)
+    recall_id, detail = initiate(client, world, level=level)
+    _at(monkeypatch, datetime.fromisoformat(detail["start_deadline"]) + timedelta(microseconds=offset))
+    overdue = client.get("/api/v1/recalls?overdue=true", headers=world["office"]).get_json()
+    assert ([recall["id"] for recall in overdue] == [recall_id]) is late
+    assert client.get(f"/api/v1/recalls/{recall_id}", headers=world["office"]).get_json()["overdue"] is late
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+@pytest.mark.parametrize("offset, late", [(-1, False), (0, False), (1, True)])
+def test_a_started_recall_is_overdue_just_after_its_completion_deadline(client, world, monkeypatch, level, offset,
+                                                                        late):
+    _at(monkeypatch, INITIATED)
+    recall_id, detail = initiate(client, world, level=level)
+    assert act(client, world, recall_id, "start", headers=world["producer"]).status_code == 200
+    _at(monkeypatch, datetime.fromisoformat(detail["complete_deadline"]) + timedelta(microseconds=offset))
+    overdue = client.get("/api/v1/recalls?overdue=true", headers=world["office"]).get_json()
+    assert ([recall["id"] for recall in overdue] == [recall_id]) is late
+
+
+def test_recall_deadlines_come_from_the_settings(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RECALL_START_HOURS", {1: 12, 2: 36, 3: 60})
+    monkeypatch.setitem(app.config, "RECALL_COMPLETE_WORKING_DAYS", {1: 5, 2: 15, 3: 25})
+    _at(monkeypatch, INITIATED)
+    _, detail = initiate(client, world, level=2)
+    assert datetime.fromisoformat(detail["start_deadline"]) == INITIATED + timedelta(hours=36)
+    assert detail["complete_deadline"].startswith("2026-11-23")  # 15 working days after Monday 2 November

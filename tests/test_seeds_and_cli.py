@@ -57,6 +57,13 @@ def test_demo_supply_chain_traces_from_farm_to_shops():
     assert any(lot["lot_code"].startswith("LBC-") for lot in forward["lots"])  # into the pickles
 
 
+def test_demo_shows_a_workshop_shipping_outside_its_sales_area(client, make_user, auth_headers):
+    load_demo("demo-password-1")
+    found = client.get("/api/v1/traceability/violations?type=restricted_sales",
+                       headers=auth_headers(make_user("supervisor", "130500"))).get_json()
+    assert len(found) == 1 and "信都区便民超市（演示）" in found[0]["detail"]
+
+
 def test_demo_recall_is_initiated_and_public(client):
     assert load_demo("demo-password-1")["recall_story"] == 1
     notices = client.get("/api/v1/public/recalls").get_json()

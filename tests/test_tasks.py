@@ -1,8 +1,10 @@
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from backend.extensions import db
 from backend.inspections.models import InspectionTask
-from backend.inspections.tasks import due_dates
+from backend.inspections.tasks import due_dates, visits_in_year
 from tests.helpers import assert_problem
 
 
@@ -15,10 +17,9 @@ def test_plan_makes_tasks_by_risk_level_for_the_cell_lead(client, supervisor, in
                                                            make_cell, make_facility, assign):
     cell = make_cell()
     assign(cell, inspector)
-    for level in "ABCD":
-        make_facility(risk_level=level)
+    made = {level: make_facility(risk_level=level) for level in "ABCD"}
     created = plan(client, auth_headers(supervisor)).get_json()
-    assert created["tasks_created"] == 1 + 1 + 2 + 3
+    assert created["tasks_created"] == visits_in_year(0.5, 2027, made["A"].id) + 1 + 2 + 3
     tasks = db.session.scalars(db.select(InspectionTask)).all()
     assert {task.assignee_id for task in tasks} == {inspector.id}
     assert all(task.kind == "routine" and task.due_at.year == 2027 for task in tasks)
@@ -76,7 +77,7 @@ def test_phone_lists_its_tasks_nearest_first(client, supervisor, inspector, auth
 
 def test_overdue_is_computed(client, supervisor, inspector, auth_headers, make_cell, make_facility, assign):
     assign(make_cell(), inspector)
-    make_facility(risk_level="A")
+    make_facility(risk_level="B")
     plan(client, auth_headers(supervisor), year=2020)  # long past
     headers = auth_headers(inspector)
     late = client.get("/api/v1/tasks?assignee=me&overdue=true", headers=headers).get_json()
@@ -102,7 +103,7 @@ def _one_task(client, supervisor, auth_headers):
 
 def test_assignee_starts_a_task_once(client, supervisor, inspector, auth_headers, make_cell, make_facility, assign):
     assign(make_cell(), inspector)
-    make_facility(risk_level="A")
+    make_facility(risk_level="B")
     task = _one_task(client, supervisor, auth_headers)
     url = f"/api/v1/tasks/{task.id}/start"
     first = client.post(url, headers=auth_headers(inspector))
@@ -114,7 +115,7 @@ def test_assignee_starts_a_task_once(client, supervisor, inspector, auth_headers
 def test_only_the_assignee_starts_a_task(client, supervisor, inspector, auth_headers, make_cell, make_facility,
                                          assign):
     assign(make_cell(), inspector)
-    make_facility(risk_level="A")
+    make_facility(risk_level="B")
     task = _one_task(client, supervisor, auth_headers)
     assert_problem(client.post(f"/api/v1/tasks/{task.id}/start", headers=auth_headers(supervisor)), 403, "not_assignee")
 
@@ -122,7 +123,7 @@ def test_only_the_assignee_starts_a_task(client, supervisor, inspector, auth_hea
 def test_supervisor_cancels_with_a_reason_and_not_twice(client, supervisor, inspector, auth_headers, make_cell,
                                                         make_facility, assign):
     assign(make_cell(), inspector)
-    make_facility(risk_level="A")
+    make_facility(risk_level="B")
     task = _one_task(client, supervisor, auth_headers)
     url = f"/api/v1/tasks/{task.id}/cancel"
     headers = auth_headers(supervisor)
@@ -158,3 +159,67 @@ def test_open_tasks_move_with_their_facility(client, supervisor, make_user, auth
 def test_assignee_must_be_me_or_a_real_id(client, inspector, auth_headers):
     response = client.get("/api/v1/tasks?assignee=" + "-" * 36, headers=auth_headers(inspector))
     assert "query.assignee" in assert_problem(response, 422)["errors"]
+
+
+# ---------------------------------------------------------------- "A: once every two years" (issue 12)
+
+def test_once_every_two_years_is_one_visit_in_any_two_consecutive_years():
+    import uuid
+
+    ids = [uuid.UUID(int=n * 7919) for n in range(200)]
+    for year in (2026, 2027, 2028):
+        assert all(visits_in_year(0.5, year, i) + visits_in_year(0.5, year + 1, i) == 1 for i in ids)
+    due = sum(visits_in_year(0.5, 2027, i) for i in ids)
+    assert 70 < due < 130  # about half of them each year
+
+
+@pytest.mark.parametrize("rate, visits", [(0, [0, 0, 0, 0]), (1, [1, 1, 1, 1]), (2, [2, 2, 2, 2])])
+def test_whole_rates_are_that_many_visits_every_year(rate, visits):
+    import uuid
+
+    facility = uuid.uuid4()
+    assert [visits_in_year(rate, year, facility) for year in range(2026, 2030)] == visits
+
+
+def test_once_every_four_years():
+    import uuid
+
+    facility = uuid.uuid4()
+    assert sum(visits_in_year(0.25, year, facility) for year in range(2026, 2034)) == 2
+
+
+def test_a_plan_stores_its_own_fractional_frequencies(client, supervisor, auth_headers, make_cell, make_facility):
+    make_cell()
+    facilities = [make_facility(risk_level="A", lon=114.491 + n * 0.0004) for n in range(20)]
+    visits = {"A": 0.5, "B": 1, "C": 2, "D": 4}
+    created = plan(client, auth_headers(supervisor), visits_per_level=visits).get_json()
+    assert created["visits_per_level"] == visits
+    assert created["tasks_created"] == sum(visits_in_year(0.5, 2027, f.id) for f in facilities)
+    following = plan(client, auth_headers(supervisor), year=2028, visits_per_level=visits).get_json()
+    assert created["tasks_created"] + following["tasks_created"] == 20  # each A facility once in the two years
+
+
+@pytest.mark.parametrize("rate, ok", [(0.5, True), (0.25, True), (0.4, False), (1, True), (1.5, False),
+                                      (52, True), (53, False)])
+def test_plan_frequencies_are_whole_or_one_in_n_years(client, supervisor, auth_headers, rate, ok):
+    response = plan(client, auth_headers(supervisor), visits_per_level={"A": rate, "B": 1, "C": 2, "D": 3})
+    if ok:
+        assert response.status_code == 201
+    else:
+        assert "visits_per_level" in assert_problem(response, 422)["errors"]
+
+
+def test_balancing_uses_the_plan_of_the_region_and_year(client, supervisor, inspector, auth_headers, make_cell,
+                                                        make_facility):
+    make_cell()
+    make_facility(risk_level="A")
+    make_facility(risk_level="D")
+    headers = auth_headers(supervisor)
+    request = {"region_code": "130502", "inspector_ids": [str(inspector.id)], "year": 2027}
+    without_plan = client.post("/api/v1/assignments/balance", json=request, headers=headers).get_json()
+    assert without_plan["loads"] == {inspector.username: 0.5 + 3}  # VISITS_PER_YEAR: A=0.5, D=3
+    plan(client, headers, visits_per_level={"A": 1, "B": 1, "C": 2, "D": 4})
+    with_plan = client.post("/api/v1/assignments/balance", json=request, headers=headers).get_json()
+    assert with_plan["loads"] == {inspector.username: 1 + 4}
+    other_year = client.post("/api/v1/assignments/balance", json={**request, "year": 2028}, headers=headers)
+    assert other_year.get_json()["loads"] == {inspector.username: 0.5 + 3}

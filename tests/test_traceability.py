@@ -10,6 +10,7 @@ from backend.auth.actor import Actor
 from backend.extensions import db
 from backend.traceability import catalogue
 from backend.traceability.models import Holding, TraceEvent
+from backend.traceability.trace import walk
 from tests.helpers import assert_problem
 
 T0 = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
@@ -86,7 +87,48 @@ def test_workshop_lot_sold_outside_its_area(client, chain, make_facility):
     event(client, chain, "produce", "豆腐坊", lot=tofu, quantity=50)
     ship_and_receive(client, chain, "豆腐坊", "超市甲", 20, 1, lot=tofu)  # 超市甲 is in 130502
     found = client.get("/api/v1/traceability/violations?type=restricted_sales", headers=chain["headers"]).get_json()
-    assert len(found) == 1 and "130503" in found[0]["detail"]
+    # one per event: the workshop shipped out of its area, the shop received out of it
+    assert len(found) == 2 and all("130503" in violation["detail"] for violation in found)
+
+
+def _tofu(client, chain, make_facility, sales_area):
+    workshop = make_facility(kind="workshop", name="豆腐坊", sales_area=sales_area)
+    chain["places"]["豆腐坊"] = workshop
+    tofu = catalogue.create_lot(Actor.system(), lot_code="T-1", product_id=chain["product"].id,
+                                facility_id=workshop.id, unit="kg")
+    event(client, chain, "produce", "豆腐坊", lot=tofu, quantity=50)
+    return tofu
+
+
+def _restricted(client, chain):
+    found = client.get("/api/v1/traceability/violations?type=restricted_sales", headers=chain["headers"])
+    return found.get_json()
+
+
+@pytest.mark.parametrize("sales_area, violations", [(["130502"], 0), (["130500"], 0), (["130503"], 1)])
+def test_a_workshop_shipping_outside_its_area_is_a_violation(client, chain, make_facility, sales_area, violations):
+    tofu = _tofu(client, chain, make_facility, sales_area)
+    assert event(client, chain, "ship", "豆腐坊", tofu, 20, other="超市甲").status_code == 201  # 超市甲: 130502
+    found = _restricted(client, chain)
+    assert len(found) == violations
+    if violations:
+        assert "shipped by 豆腐坊 to 超市甲" in found[0]["detail"]
+        assert found[0]["facility_id"] == str(chain["places"]["豆腐坊"].id)
+
+
+def test_a_workshop_selling_outside_its_area_is_a_violation(client, chain, make_facility):
+    tofu = _tofu(client, chain, make_facility, ["130503"])
+    assert event(client, chain, "sell", "豆腐坊", tofu, 5).status_code == 201  # the workshop is in 130502
+    found = _restricted(client, chain)
+    assert len(found) == 1 and "sold in 130502" in found[0]["detail"]
+
+
+def test_a_workshop_selling_at_home_is_no_violation(client, chain, make_facility):
+    tofu = _tofu(client, chain, make_facility, ["130502"])
+    event(client, chain, "sell", "豆腐坊", tofu, 5)
+    ship_and_receive(client, chain, "豆腐坊", "超市甲", 20, 1, lot=tofu)
+    event(client, chain, "sell", "超市甲", tofu, 5, hours=5)
+    assert _restricted(client, chain) == []
 
 
 def test_receipt_without_shipment_shows_after_the_grace_period(client, chain):
@@ -248,3 +290,91 @@ def test_holdings_of_a_facility(client, chain):
     event(client, chain, "harvest", "农场", quantity=7)
     held = client.get(f"/api/v1/facilities/{chain['places']['农场'].id}/holdings", headers=chain["headers"])
     assert [(h["lot_id"], h["quantity"]) for h in held.get_json()] == [(str(chain["lot"].id), 7.0)]
+
+
+# ---------------------------------------------------------------- limits at their boundaries (issue 12)
+# The grace period of unmatched receipts, and the depth and node caps of a trace: truncated just
+# above each cap, never at it.
+
+VIOLATIONS = "/api/v1/traceability/violations?type=unmatched_receipt"
+
+
+def _frozen_at(monkeypatch, moment):
+    from backend.common import clock
+    monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+@pytest.mark.parametrize("hours, listed", [(47, False), (48, False), (49, True)])
+def test_an_unmatched_receipt_is_listed_only_after_the_grace_period(client, chain, monkeypatch, hours, listed):
+    event(client, chain, "receive", "饭店", quantity=5, other="批发市场")  # at T0, no shipment recorded
+    _frozen_at(monkeypatch, T0 + timedelta(hours=hours))
+    found = client.get(VIOLATIONS, headers=chain["headers"]).get_json()
+    assert len(found) == (1 if listed else 0)
+
+
+@pytest.mark.parametrize("hours, listed", [(11, False), (12, False), (13, True)])
+def test_the_grace_period_is_a_setting(client, chain, app, monkeypatch, hours, listed):
+    monkeypatch.setitem(app.config, "TRACE_GRACE_HOURS", 12)
+    event(client, chain, "receive", "饭店", quantity=5, other="批发市场")
+    _frozen_at(monkeypatch, T0 + timedelta(hours=hours))
+    assert len(client.get(VIOLATIONS, headers=chain["headers"]).get_json()) == (1 if listed else 0)
+
+
+def _line(client, chain):
+    """Lot L0 made into L1, L1 into L2 … L4 at the plant: 4 hops, 5 (lot, facility) nodes.
+    (Every place that ever held the traced lot is at depth 0: depth counts transformations.)"""
+    plant = chain["places"]["加工厂"]
+    lots = [catalogue.create_lot(Actor.system(), lot_code=f"L{index}", product_id=chain["product"].id,
+                                 facility_id=plant.id, unit="kg") for index in range(5)]
+    event(client, chain, "harvest", "加工厂", lot=lots[0], quantity=100)
+    for hop, (source, made) in enumerate(zip(lots, lots[1:]), start=1):
+        body = {"event_id": f"make-{made.lot_code}", "type": "transform", "facility_id": str(plant.id),
+                "occurred_at": (T0 + timedelta(hours=hop)).isoformat(),
+                "inputs": [{"lot_id": str(source.id), "quantity": 10, "unit": "kg"}],
+                "outputs": [{"lot_id": str(made.id), "quantity": 10, "unit": "kg"}]}
+        assert client.post("/api/v1/trace-events", json=body, headers=chain["headers"]).status_code == 201
+    return lots[0].id
+
+
+@pytest.mark.parametrize("depth, truncated", [(3, True), (4, False), (5, False)])
+def test_the_depth_cap_truncates_only_what_lies_beyond_it(client, chain, depth, truncated):
+    found = walk(_line(client, chain), "forward", depth, 100)
+    assert found["truncated"] is truncated
+    assert len(found["lots"]) == min(depth, 4) + 1
+
+
+@pytest.mark.parametrize("nodes, truncated", [(4, True), (5, False), (6, False)])
+def test_the_node_cap_truncates_only_above_it(client, chain, nodes, truncated):
+    found = walk(_line(client, chain), "forward", 10, nodes)
+    assert found["truncated"] is truncated
+    assert len(found["lots"]) == min(nodes, 5)
+
+
+@pytest.mark.parametrize("cap, truncated", [(4, True), (5, False)])
+def test_the_api_applies_the_node_cap_setting(client, chain, app, monkeypatch, cap, truncated):
+    monkeypatch.setitem(app.config, "TRACE_MAX_NODES", cap)
+    lot_id = _line(client, chain)
+    found = client.get(f"/api/v1/lots/{lot_id}/trace?direction=forward", headers=chain["headers"]).get_json()
+    assert found["truncated"] is truncated
+
+
+@pytest.mark.parametrize("depth, status", [(3, 200), (4, 200), (5, 422)])
+def test_a_trace_deeper_than_the_depth_setting_is_refused(client, chain, app, monkeypatch, depth, status):
+    monkeypatch.setitem(app.config, "TRACE_MAX_DEPTH", 4)
+    response = client.get(f"/api/v1/lots/{chain['lot'].id}/trace?max_depth={depth}", headers=chain["headers"])
+    if status == 422:
+        assert_problem(response, 422, "max_depth_too_large")
+    else:
+        assert response.status_code == 200
+
+
+def test_the_default_depth_cap_is_fifty(client, chain):
+    for depth, status in ((49, 200), (50, 200), (51, 422)):
+        url = f"/api/v1/lots/{chain['lot'].id}/trace?max_depth={depth}"
+        assert client.get(url, headers=chain["headers"]).status_code == status
+
+
+def test_transformed_lots_count_as_nodes(client, chain):
+    lot = catalogue.create_lot(Actor.system(), lot_code="X-1", product_id=chain["product"].id,
+                               facility_id=chain["places"]["加工厂"].id, unit="kg")
+    assert walk(lot.id, "forward", 5, 1)["truncated"] is False  # one node, cap one: whole

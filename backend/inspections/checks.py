@@ -66,7 +66,7 @@ def record_check(actor: Actor, data: dict) -> Submission:
     received_at = clock.now()
     config = current_app.config
     placement = place(data.get("location"), data.get("crs", "wgs84"), data.get("location_accuracy_m"),
-                      to_shape(facility.location), config["GEOFENCE_M"])
+                      to_shape(facility.location), config["GEOFENCE_M"], config["LOW_ACCURACY_M"])
     flags = placement.flags
     if clock_skewed(started_at=data["started_at"], finished_at=data["finished_at"], sent_at=data.get("sent_at"),
                     received_at=received_at, tolerance=timedelta(seconds=config["CLOCK_SKEW_S"])):

@@ -6,6 +6,7 @@ from backend.common.batch import ItemsLoadedAlone
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.geo import LonLat, crs_field
 from backend.common.geojson import GeoJSONGeometry
+from backend.config import visit_rate_error
 from backend.facilities.models import KINDS, RISK_LEVELS
 from backend.inspections.models import (
     ATTACHMENT_OWNERS,
@@ -62,20 +63,25 @@ class PlanCreateSchema(ma.Schema):
     region_code = fields.String(required=True, validate=REGION_CODE)
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     visits_per_level = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(RISK_LEVELS)), values=fields.Integer(validate=validate.Range(0, 52)),
-        metadata={"description": "Visits per year by risk level; default VISITS_PER_YEAR (A=1,B=1,C=2,D=3)"})
+        keys=fields.String(validate=validate.OneOf(RISK_LEVELS)),
+        values=fields.Float(validate=validate.Range(0, 52), allow_nan=False),
+        metadata={"description": "Visits per year by risk level, a fraction 1/N being one visit every N years; "
+                                 "default VISITS_PER_YEAR (A=0.5,B=1,C=2,D=3)"})
 
     @ma.validates("visits_per_level")
     def _all_levels(self, value, **_):
         if set(value) != set(RISK_LEVELS):
             raise ma.ValidationError("Give a number of visits for each of A, B, C and D.")
+        errors = [f"{level}: {error}" for level, rate in sorted(value.items()) if (error := visit_rate_error(rate))]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
 class PlanSchema(ma.Schema):
     id = fields.UUID()
     region_code = fields.String()
     year = fields.Integer()
-    visits_per_level = fields.Dict(keys=fields.String(), values=fields.Integer())
+    visits_per_level = fields.Dict(keys=fields.String(), values=fields.Float())
     tasks_created = fields.Integer()
     created_at = fields.AwareDateTime()
 

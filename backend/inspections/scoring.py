@@ -68,8 +68,13 @@ class Placement:
 
 
 def place(location: Point | None, crs: str, accuracy_m: float | None, facility: Point,
-          geofence_m: float) -> Placement:
-    """Assess the phone's fix. Nothing here refuses a check: bad fixes are flagged."""
+          geofence_m: float, low_accuracy_m: float | None = None) -> Placement:
+    """Assess the phone's fix. Nothing here refuses a check: bad fixes are flagged.
+
+    `outside_geofence` when the distance, as recorded (to 0.1 m), is more than `geofence_m`
+    (exactly at the fence is inside); `low_accuracy` when the phone's own accuracy radius
+    is more than `low_accuracy_m` (default: the geofence — a fix that vague cannot show the
+    inspector was there)."""
     if location is None:
         return Placement(flags=["no_location"])
     lon, lat = location.x, location.y
@@ -79,18 +84,20 @@ def place(location: Point | None, crs: str, accuracy_m: float | None, facility: 
     if crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
     _, _, distance = _GEOD.inv(lon, lat, facility.x, facility.y)
+    distance = round(distance, 1)  # judged on the figure the check shows, not on float noise
     flags = []
-    if accuracy_m is not None and accuracy_m > geofence_m:
+    if accuracy_m is not None and accuracy_m > (geofence_m if low_accuracy_m is None else low_accuracy_m):
         flags.append("low_accuracy")
     if distance > geofence_m:
         flags.append("outside_geofence")
-    return Placement(Point(lon, lat), round(distance, 1), flags)
+    return Placement(Point(lon, lat), distance, flags)
 
 
 def clock_skewed(*, started_at: datetime, finished_at: datetime, sent_at: datetime | None,
                  received_at: datetime, tolerance: timedelta) -> bool:
-    """A device clock we cannot believe: sending time far from ours, a check finished in
-    the future, or one that ended before it began."""
+    """A device clock we cannot believe: sending time more than `tolerance` from ours, a
+    check finished more than `tolerance` in the future, or one that ended before it began.
+    Exactly `tolerance` away is still believed."""
     if sent_at is not None and abs(sent_at - received_at) > tolerance:
         return True
     return finished_at > received_at + tolerance or started_at > finished_at

@@ -24,10 +24,10 @@ from backend.facilities.models import Facility
 from backend.facilities.signals import facilities_moved
 from backend.inspections.models import InspectionPlan, InspectionTask
 from backend.regions.cells import require_manager_of
-from backend.regions.codes import scope_prefix
+from backend.regions.codes import is_within, scope_prefix
 from backend.regions.models import Assignment
 from backend.regions.service import require_region
-from backend.regions.signals import lead_changed
+from backend.regions.signals import lead_changed, plan_frequencies
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -42,6 +42,16 @@ def due_dates(year: int, visits: int, facility_id: uuid.UUID) -> list[datetime]:
     return [start + period * (k + 1) - timedelta(days=offset_days, seconds=1) for k in range(visits)]
 
 
+def visits_in_year(rate: float, year: int, facility_id: uuid.UUID) -> int:
+    """Visits a facility is due in `year` at `rate` visits a year. A rate of 1/N (0.5: once
+    every 2 years) gives one visit every N-th year, the years chosen by the facility's id,
+    so each facility is visited every N years and about 1/N of them fall due each year."""
+    if rate >= 1 or rate == 0:
+        return int(rate)
+    every = round(1 / rate)
+    return 1 if (year + zlib.crc32(facility_id.bytes)) % every == 0 else 0
+
+
 def current_leads(cell_ids: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
     rows = db.session.execute(select(Assignment.cell_id, Assignment.inspector_id).where(
         Assignment.cell_id.in_(cell_ids), Assignment.role == "lead", Assignment.valid_to.is_(None)))
@@ -49,8 +59,10 @@ def current_leads(cell_ids: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
 
 
 def create_plan(actor: Actor, *, region_code: str, year: int,
-                visits_per_level: dict[str, int] | None = None) -> InspectionPlan:
-    """One plan per region and year: a task per required visit of every active facility."""
+                visits_per_level: dict[str, float] | None = None) -> InspectionPlan:
+    """One plan per region and year: a task per required visit of every active facility.
+    The plan keeps its own visits per level (fractions: one visit every N years); workload
+    balancing of the region that year uses them."""
     require_manager_of(actor, region_code)
     require_region(region_code)
     visits = visits_per_level or current_app.config["VISITS_PER_YEAR"]
@@ -68,8 +80,8 @@ def create_plan(actor: Actor, *, region_code: str, year: int,
         InspectionTask(kind="routine", facility_id=row.id, cell_id=row.cell_id, region_code=row.region_code,
                        assignee_id=leads.get(row.cell_id), plan_id=plan.id, sequence=sequence, due_at=due)
         for row in facilities
-        for sequence, due in enumerate(due_dates(year, visits[row.risk_level], row.id), start=1)
-        if visits[row.risk_level] > 0
+        if (count := visits_in_year(visits[row.risk_level], year, row.id)) > 0
+        for sequence, due in enumerate(due_dates(year, count, row.id), start=1)
     ]
     db.session.add_all(tasks)
     plan.tasks_created = len(tasks)
@@ -120,6 +132,15 @@ def get_task(actor: Actor, task_id: uuid.UUID) -> InspectionTask:
     if task is None:
         raise NotFound("No such task.")
     return task
+
+
+@plan_frequencies.connect
+def frequencies_of_plan(_sender, region_code: str, year: int, **_) -> dict[str, float] | None:
+    """The visits per level of the most specific plan covering `region_code` in `year`."""
+    plans = db.session.execute(select(InspectionPlan.region_code, InspectionPlan.visits_per_level)
+                               .where(InspectionPlan.year == year)).all()
+    covering = [plan for plan in plans if is_within(region_code, plan.region_code)]
+    return max(covering, key=lambda plan: len(plan.region_code)).visits_per_level if covering else None
 
 
 @lead_changed.connect

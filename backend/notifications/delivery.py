@@ -98,7 +98,10 @@ STATUS_ZH = {"proposed": "建议召回", "initiated": "已启动", "in_progress"
              "closed": "已结案", "rejected": "已驳回", "cancelled": "已撤销"}
 KIND_ZH = {"routine": "日常检查", "follow_up": "复查", "sampling": "抽样", "recall_verification": "召回核查",
            "complaint": "投诉核查"}
-STAGE = {"start": ("开始召回并通知", "started"), "complete": ("完成召回", "completed")}
+STAGE = {"start": ("开始召回并通知", "started"), "complete": ("完成召回", "completed"),
+         # sampling timelines (食品安全抽样检验管理办法)
+         "delivery": ("送达检验机构", "delivered to the lab"), "report": ("出具检验结论", "reported on by the lab"),
+         "retest_decision": ("对复检申请作出决定", "given a decision on its re-test request")}
 
 # topic → (recipients, (title zh-CN, body zh-CN, title en, body en)). Fields: the payload's
 # keys (times shown in Asia/Shanghai), a missing one shown as "—", and those _Fields derives.
@@ -121,6 +124,10 @@ TOPICS: dict[str, tuple[Recipients, tuple[str, str, str, str]]] = {
     "task.overdue": (_supervisors, (
         "检查任务逾期", "{facility_name}的{kind_zh}任务已逾期（截止 {due_at}）。",
         "Inspection task overdue", "The {kind} task at {facility_name} is overdue (due {due_at}).")),
+    "sample.overdue": (_supervisors, (
+        "抽样逾期：{sample_no}", "样品 {sample_no}（{product_name}）未在期限（{deadline}）前{stage_zh}。",
+        "Sample overdue: {sample_no}",
+        "Sample {sample_no} ({product_name}) was not {stage_en} by its deadline ({deadline}).")),
     "sample.unqualified": (_supervisors, (
         "抽检不合格：{sample_no}", "{facility_name}抽检的{product_name}（样品 {sample_no}）检验不合格。",
         "Unqualified sample: {sample_no}", "{product_name} sampled at {facility_name} (sample {sample_no}) failed.")),

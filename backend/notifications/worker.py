@@ -30,6 +30,8 @@ from backend.notifications.delivery import UnknownTopic, deliver
 from backend.notifications.models import OutboxEvent
 from backend.notifications.outbox import emit
 from backend.recalls.models import Recall
+from backend.sampling import timelines
+from backend.sampling.models import RetestRequest, Sample
 
 log = logging.getLogger("foodgrid.worker")
 # After this many failed deliveries an event is left for a human (reset `attempts` to retry).
@@ -81,10 +83,10 @@ def _deliver_one(event: OutboxEvent, moment) -> None:
 # ---------------------------------------------------------------- escalation
 
 def escalate_overdue(batch_size: int = 100) -> int:
-    """Escalate overdue tasks and recalls to their region's supervisors, each once per
-    deadline; commits per batch. The number escalated."""
+    """Escalate overdue tasks, recalls and samples to their region's supervisors, each once
+    per deadline; commits per batch. The number escalated."""
     total = 0
-    for step in (_escalate_tasks, _escalate_recalls):
+    for step in (_escalate_tasks, _escalate_recalls, _escalate_samples):
         while True:
             count = step(batch_size)
             db.session.commit()
@@ -155,6 +157,40 @@ def checkpoint_audit() -> None:
         log.error("audit checkpoint refused, the audit log may have been tampered with: %s", error)
     finally:
         db.session.rollback()
+
+
+def _escalate_samples(limit: int) -> int:
+    """Sampling timelines (食品安全抽样检验管理办法; DESIGN.md §6): a lab sample not in the lab
+    by `lab_due_at`, not reported by `report_due_at`, a re-test request not answered by
+    `decide_by`. Each stage of a sample is escalated once (its own `*_escalated_at`)."""
+    moment = clock.now()
+    stages = (
+        ("delivery", Sample, timelines.late_delivery(moment), Sample.delivery_escalated_at, Sample.lab_due_at),
+        ("report", Sample, timelines.late_report(moment), Sample.report_escalated_at, Sample.report_due_at),
+        ("retest_decision", RetestRequest, timelines.late_decision(moment), RetestRequest.escalated_at,
+         RetestRequest.decide_by),
+    )
+    total = 0
+    for stage, table, late, escalated, deadline in stages:
+        if total >= limit:
+            break
+        due = (select(table.id).where(late, escalated.is_(None)).order_by(deadline)
+               .limit(limit - total).with_for_update(skip_locked=True))
+        update_ = update(table).where(table.id.in_(due)).values({escalated.key: moment})
+        if table is RetestRequest:
+            update_ = update_.where(RetestRequest.sample_id == Sample.id)
+        rows = db.session.execute(
+            update_.returning(Sample.id, Sample.sample_no, Sample.region_code, Sample.facility_id,
+                              Sample.product_name, deadline.label("deadline"))
+            .execution_options(synchronize_session=False)).all()
+        for row in rows:
+            emit("sample.overdue", {"sample_id": row.id, "sample_no": row.sample_no, "stage": stage,
+                                    "deadline": row.deadline, "region_code": row.region_code,
+                                    "facility_id": row.facility_id, "product_name": row.product_name})
+            audit.record(Actor.system(), "sample.escalate", "sample", row.id,
+                         after={"escalated_at": moment, "stage": stage}, region_code=row.region_code)
+        total += len(rows)
+    return total
 
 
 # ---------------------------------------------------------------- the loop

@@ -11,6 +11,7 @@ import uuid
 from collections import defaultdict
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import insert, select
 
 from backend.common import clock
@@ -20,15 +21,16 @@ from backend.inspections.models import InspectionTask
 from backend.inspections.tasks import current_leads
 from backend.recalls.models import Recall, RecallFacility
 from backend.traceability.models import Holding
-from backend.traceability.trace import MAX_DEPTH, walk
+from backend.traceability.trace import walk
 
 
 def reached(recall: Recall) -> dict[uuid.UUID, tuple[Decimal, str]]:
     """facility → (quantity received, or held when it received none), unit; one trace per lot."""
     scope: dict[uuid.UUID, list] = defaultdict(lambda: [Decimal(0), None])
     lot_ids = [lot.lot_id for lot in recall.lots]
+    depth, nodes = current_app.config["TRACE_MAX_DEPTH"], current_app.config["TRACE_MAX_NODES"]
     for lot_id in lot_ids:
-        found = walk(lot_id, "forward", MAX_DEPTH)
+        found = walk(lot_id, "forward", depth, nodes)
         for facility in found["facilities"]:
             scope[uuid.UUID(facility["id"])]  # noqa: B018 - in scope even if it received nothing (the producer)
         for row in found["distributed"]:

@@ -7,7 +7,9 @@ actions that are allowed. The outbox event of a transition is written in its tra
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
 from backend.audit import service as audit
@@ -128,12 +130,18 @@ def _initiate(recall: Recall, *, level: int | None, kind: str | None, hazard: st
         raise RuleViolation(f"Initiating needs {', '.join(missing)}.", code="incomplete_recall", field=missing[0])
     recall.level, recall.kind, recall.hazard, recall.notice = level, kind, hazard, notice
     recall.initiated_at = clock.now()
-    recall.start_deadline, recall.complete_deadline = rules.deadlines(level, recall.initiated_at)
+    recall.start_deadline, recall.complete_deadline = _deadlines(level, recall.initiated_at)
     recall.number = recall.number or _number(recall)
     extend_scope(recall)
     emit("recall.initiated", {"recall_id": recall.id, "number": recall.number, "level": level,
                               "region_code": recall.region_code, "producer_facility_id": recall.producer_facility_id,
                               "start_deadline": recall.start_deadline, "complete_deadline": recall.complete_deadline})
+
+
+def _deadlines(level: int, initiated_at: datetime) -> tuple[datetime, datetime]:
+    config = current_app.config
+    return rules.deadlines(level, initiated_at, start_hours=config["RECALL_START_HOURS"],
+                           complete_working_days=config["RECALL_COMPLETE_WORKING_DAYS"])
 
 
 def _number(recall: Recall) -> str:
@@ -160,7 +168,7 @@ def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
     before = recall.level
     recall.level = level
     if recall.initiated_at:
-        recall.start_deadline, recall.complete_deadline = rules.deadlines(level, recall.initiated_at)
+        recall.start_deadline, recall.complete_deadline = _deadlines(level, recall.initiated_at)
     _log(actor, recall, "change_level", recall.status, recall.status, f"{before} → {level}: {note}")
     db.session.flush()
     return recall

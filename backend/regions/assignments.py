@@ -21,12 +21,13 @@ from backend.auth.actor import Actor
 from backend.auth.models import User
 from backend.common import clock
 from backend.common.domain_errors import Conflict, NotFound, RuleViolation
+from backend.common.workdays import LOCAL
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.regions.cells import get_cell, locate, require_manager_of, visible_cells
 from backend.regions.codes import is_within
 from backend.regions.models import Assignment, Cell
-from backend.regions.signals import lead_changed
+from backend.regions.signals import lead_changed, plan_frequencies
 from grid.balance import CellLoad, balance
 
 ACTIONS = ("set_lead", "add_member", "remove")
@@ -157,19 +158,26 @@ def apply_moves(actor: Actor, moves: list[Move]) -> int:
 
 # ---------------------------------------------------------------- workload and balancing
 
-def visits_per_year() -> dict[str, int]:
+def visits_per_year(region_code: str | None = None, year: int | None = None) -> dict[str, float]:
+    """Visits per risk level: those of the region's inspection plan for the year when there
+    is one (the plan keeps its own), else VISITS_PER_YEAR. A rate below 1 counts as its
+    average (0.5: a visit every other year)."""
+    if region_code is not None:
+        year = year or clock.now().astimezone(LOCAL).year
+        for _, answer in plan_frequencies.send(None, region_code=region_code, year=year):
+            if answer:
+                return answer
     return current_app.config["VISITS_PER_YEAR"]
 
 
-def _required_visits():
-    visits = visits_per_year()
-    return func.sum(case(*[(Facility.risk_level == level, n) for level, n in visits.items()], else_=0))
+def _required_visits(visits: dict[str, float]):
+    return func.sum(case(*[(Facility.risk_level == level, float(n)) for level, n in visits.items()], else_=0.0))
 
 
-def cell_workloads(cell_ids: list[uuid.UUID]) -> dict[uuid.UUID, float]:
+def cell_workloads(cell_ids: list[uuid.UUID], visits: dict[str, float] | None = None) -> dict[uuid.UUID, float]:
     """Required routine visits per year of the active facilities in each cell (DESIGN.md §4)."""
     rows = db.session.execute(
-        select(Facility.cell_id, _required_visits())
+        select(Facility.cell_id, _required_visits(visits or visits_per_year()))
         .where(Facility.cell_id.in_(cell_ids), Facility.status == "active")
         .group_by(Facility.cell_id)
     ).all()
@@ -191,9 +199,10 @@ class BalanceResult:
 
 
 def balance_region(actor: Actor, *, region_code: str, inspector_ids: list[uuid.UUID], apply: bool,
-                   reason: str = "workload balancing") -> BalanceResult:
+                   reason: str = "workload balancing", year: int | None = None) -> BalanceResult:
     """Propose (and on request apply) leads for a region's cells that even out workload
-    while keeping each inspector's cells contiguous."""
+    while keeping each inspector's cells contiguous. Workload counts the visits of the
+    region's plan for `year` (default: this year) when there is one."""
     require_manager_of(actor, region_code)
     if not inspector_ids or len(set(inspector_ids)) != len(inspector_ids):
         raise RuleViolation("Give one or more distinct inspectors.", code="bad_inspector_list", field="inspector_ids")
@@ -203,7 +212,7 @@ def balance_region(actor: Actor, *, region_code: str, inspector_ids: list[uuid.U
     if not cells:
         raise RuleViolation(f"Region {region_code} has no active cells to balance.", code="no_cells")
     inspectors = {inspector_id: _inspector_for(cells[0], inspector_id) for inspector_id in inspector_ids}
-    loads = cell_workloads([cell.id for cell in cells])
+    loads = cell_workloads([cell.id for cell in cells], visits_per_year(region_code, year))
     proposal = balance([CellLoad(str(cell.id), to_shape(cell.boundary), loads[cell.id]) for cell in cells],
                        [str(inspector_id) for inspector_id in inspector_ids])
     by_inspector: dict[str, list[str]] = defaultdict(list)
@@ -256,7 +265,7 @@ def inspector_workload(actor: Actor, inspector_id: uuid.UUID) -> dict:
     for kind, risk, count in facilities:
         by_kind[kind] += count
         by_risk[risk] += count
-    visits = visits_per_year()
+    visits = visits_per_year(inspector.region_code)
     return {
         "inspector_id": inspector_id,
         "username": inspector.username,

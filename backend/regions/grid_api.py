@@ -24,6 +24,7 @@ from backend.regions.grid_schemas import (
     CellQueryArgsSchema,
     GeneratedSchema,
     GenerateSchema,
+    GridValidationSchema,
     HistoryArgsSchema,
     LocateArgsSchema,
     LocatedSchema,
@@ -95,6 +96,14 @@ class CellGeneration(MethodView):
                                       size=size, commit=data["commit"], replace=data["replace"])
         db.session.commit()
         return result
+
+
+@blp.route("/regions/<string:code>/grid/validation")
+class RegionGridValidation(MethodView):
+    @blp.response(200, GridValidationSchema)
+    def get(self, code):
+        """Check a region's grid: gaps in its coverage and overlaps between its active cells (m², where)."""
+        return cells.validate_region_grid(current_actor(), code)
 
 
 @blp.route("/cells/locate")

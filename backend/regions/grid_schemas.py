@@ -14,6 +14,23 @@ from grid.crs import area_m2
 POLYGONS = ("Polygon", "MultiPolygon")
 
 
+class GridProblemSchema(ma.Schema):
+    cells = fields.List(fields.String(), metadata={"description": "Cell codes involved (none for a gap)"})
+    area_m2 = fields.Float()
+    location = fields.List(fields.Float(), metadata={"description": "[lon, lat] of a point on the problem"})
+    reason = fields.String(metadata={"description": "Why a cell is invalid (GEOS)"})
+
+
+class GridValidationSchema(ma.Schema):
+    region_code = fields.String()
+    cells = fields.Integer(metadata={"description": "Active cells of the region and the regions under it"})
+    tolerance_m2 = fields.Float()
+    ok = fields.Boolean()
+    gaps = fields.List(fields.Nested(GridProblemSchema), metadata={"description": "Parts of the region no cell covers"})
+    overlaps = fields.List(fields.Nested(GridProblemSchema))
+    invalid = fields.List(fields.Nested(GridProblemSchema))
+
+
 class StaffSchema(ma.Schema):
     inspector_id = fields.UUID()
     role = fields.String()
@@ -156,6 +173,9 @@ class BalanceSchema(ma.Schema):
     inspector_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
     apply = fields.Boolean(load_default=False)
     reason = fields.String(load_default="workload balancing", validate=validate.Length(min=1, max=500))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
+        "description": "Whose inspection plan gives the visits per risk level (default: this year; "
+                       "without a plan, VISITS_PER_YEAR)"})
 
 
 class BalanceResultSchema(ma.Schema):
@@ -177,8 +197,9 @@ class WorkloadSchema(ma.Schema):
     facilities = fields.Integer()
     facilities_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
     facilities_by_risk_level = fields.Dict(keys=fields.String(), values=fields.Integer())
-    required_visits_per_year = fields.Integer()
-    visits_per_risk_level = fields.Dict(keys=fields.String(), values=fields.Integer())
+    required_visits_per_year = fields.Float(metadata={"description": "On average: an A facility visited every "
+                                                                     "other year counts 0.5"})
+    visits_per_risk_level = fields.Dict(keys=fields.String(), values=fields.Float())
 
 
 class PersonSchema(ma.Schema):

@@ -12,3 +12,6 @@ _signals = Namespace()
 cells_changed = _signals.signal("cells-changed")
 # sender: None; kwargs: cell_id, old_lead_id, new_lead_id, actor
 lead_changed = _signals.signal("lead-changed")
+# sender: None; kwargs: region_code, year; a receiver answers the visits per risk level of the
+# inspection plan in force there that year, or None (inspections answer; balancing asks)
+plan_frequencies = _signals.signal("plan-frequencies")

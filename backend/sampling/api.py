@@ -87,6 +87,10 @@ _sample_action("results", "results", ResultsSchema,
 _sample_action("verdict", "verdict", VerdictSchema,
                "Issue the sample's verdict (unqualified escalates at once); issuing it again changes nothing.",
                lambda actor, sample, data: results.issue_verdict(actor, sample))
+_sample_action("retest_results", "retest-results", ResultsSchema,
+               "The accepted re-test lab's results (复检): judged like the first, their verdict replaces the "
+               "first one and the sample becomes `retested`.",
+               lambda actor, sample, data: results.enter_retest_results(actor, sample, data["results"]))
 _sample_action("link_lot", "lot", LinkLotSchema, "Link the traceability lot once it is known.",
                lambda actor, sample, data: samples.link_lot(actor, sample, data["lot_id"]))
 _sample_action("notify", "notify", NotifySchema, "Record when the business was told the result.",

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from backend.common.clock import now
 from backend.extensions import db
@@ -87,6 +88,12 @@ class Sample(db.Model):
     verdict_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verdict_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the business was told
+    # 食品安全抽样检验管理办法: in the lab within SAMPLE_DELIVERY_WORKING_DAYS of sampling, reported
+    # within SAMPLE_REPORT_WORKING_DAYS of receipt. Stored when each clock starts; escalated once each.
+    lab_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivery_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report_escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     follow_up_task_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspection_tasks.id"))
     body_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
@@ -96,6 +103,16 @@ class Sample(db.Model):
 
     results: Mapped[list[TestResult]] = relationship(back_populates="sample", order_by="TestResult.entered_at",
                                                      lazy="selectin")
+    retest_request: Mapped[RetestRequest | None] = relationship(lazy="selectin", viewonly=True)
+
+    @property
+    def final_verdict(self) -> str | None:
+        """The verdict that stands: the re-test's once there is one (复检结论为最终结论), else the first."""
+        if self.retest_request is not None and self.retest_request.verdict:
+            return self.retest_request.verdict
+        if self.verdict_at is None:
+            return None
+        return "qualified" if self.status == "qualified" else "unqualified"
 
 
 class TestResult(db.Model):
@@ -122,6 +139,7 @@ class TestResult(db.Model):
     entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     superseded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("test_results.id"))
     amend_reason: Mapped[str | None] = mapped_column(Text)
+    retest: Mapped[bool] = mapped_column(default=False, server_default=false())  # entered by the re-test lab
 
     sample: Mapped[Sample] = relationship(back_populates="results")
     limit: Mapped[Limit] = relationship(lazy="joined")
@@ -131,7 +149,8 @@ class RetestRequest(db.Model):
     """复检 (Food Safety Law art. 88): asked by the business within its window."""
 
     __tablename__ = "retest_requests"
-    __table_args__ = (CheckConstraint("status IN ('requested', 'accepted', 'refused')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('requested', 'accepted', 'refused')", name="status"),
+                      CheckConstraint("verdict IN ('qualified', 'unqualified')", name="verdict"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("samples.id"), unique=True)  # one re-test per sample
@@ -142,6 +161,13 @@ class RetestRequest(db.Model):
     requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     window_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The regulator accepts or refuses within RETEST_DECISION_WORKING_DAYS (escalated once when late).
+    decide_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The re-test lab's verdict: it replaces the first one.
+    verdict: Mapped[str | None] = mapped_column(String(12))
+    verdict_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CreditEvent(db.Model):

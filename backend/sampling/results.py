@@ -14,18 +14,24 @@ from decimal import Decimal
 from backend.audit import service as audit
 from backend.auth.actor import Actor
 from backend.common import clock
-from backend.common.domain_errors import Conflict, NotFound, RuleViolation
+from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.workdays import LOCAL
 from backend.extensions import db
 from backend.sampling.escalation import escalate
 from backend.sampling.limits import judge, limit_in_force
 from backend.sampling.models import Sample, TestResult
+from backend.sampling.retests import request_of
 from backend.sampling.samples import require_lab_of
 from backend.sampling.units import convert
 
 
 def current_results(sample: Sample) -> list[TestResult]:
-    return [result for result in sample.results if result.superseded_by is None]
+    """The first lab's results in force (the re-test lab's are apart: `retest_results`)."""
+    return [result for result in sample.results if result.superseded_by is None and not result.retest]
+
+
+def retest_results(sample: Sample) -> list[TestResult]:
+    return [result for result in sample.results if result.superseded_by is None and result.retest]
 
 
 def _result(actor: Actor, sample: Sample, entry: dict, index: int) -> TestResult:
@@ -83,6 +89,41 @@ def _judge(actor: Actor, sample: Sample) -> None:
     if failed:
         escalate(actor, sample)
     db.session.flush()
+
+
+def enter_retest_results(actor: Actor, sample: Sample, entries: list[dict]) -> Sample:
+    """复检 (食品安全法 art. 88): the accepted re-test lab enters its results in one go; the
+    server judges them and the re-test verdict replaces the first one (status `retested`).
+
+    Labs are not modelled as accounts of their own: the re-test is entered by a lab user
+    who entered none of the first results, and the rows carry the re-test lab named when
+    the request was accepted. The first results and verdict stay as they were (and what
+    the first verdict set off — follow-up task, credit event, recall proposal — stays for
+    supervisors to close)."""
+    require_lab_of(actor, sample)
+    request = request_of(sample)
+    if request is None or request.status != "accepted" or sample.status != "retest_requested":
+        raise Conflict("Re-test results follow an accepted re-test request.", code="retest_not_accepted")
+    if actor.id in {result.entered_by for result in sample.results if not result.retest}:
+        raise Forbidden("The re-test is entered by the re-test lab, not by the lab of the first test.",
+                        code="same_lab")
+    if len({entry["analyte"] for entry in entries}) != len(entries):
+        raise Conflict("An analyte is given twice.", code="result_exists")
+    rows = [_result(actor, sample, entry, index) for index, entry in enumerate(entries)]
+    for row in rows:
+        row.retest, row.lab_name = True, request.lab_name
+    db.session.add_all(rows)
+    failed = [row.analyte for row in rows if row.verdict == "fail"]
+    request.verdict, request.verdict_at = ("unqualified" if failed else "qualified"), clock.now()
+    sample.status = "retested"
+    db.session.flush()
+    db.session.refresh(sample, ["results", "retest_request"])
+    audit.record(actor, "sample.retest_results", "sample", sample.id, region_code=sample.region_code,
+                 before={"status": "retest_requested"},
+                 after={"status": "retested", "verdict": request.verdict, "lab_name": request.lab_name,
+                        "results": [{"analyte": r.analyte, "value": r.value, "unit": r.unit, "verdict": r.verdict}
+                                    for r in rows]})
+    return sample
 
 
 def amend_result(actor: Actor, sample: Sample, result_id: uuid.UUID, entry: dict, reason: str) -> Sample:

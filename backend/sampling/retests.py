@@ -3,7 +3,9 @@
 The business may ask for a re-test within 7 working days of being notified of a lab
 result, and within 4 hours of a rapid-test result (rapid results are notified on the
 spot); the re-test of a rapid test may not use a rapid method; one re-test per sample.
-The regulator accepts (naming a different lab) or refuses the request.
+The regulator accepts (naming a different lab) or refuses the request within 5 working
+days (`timelines`); the re-test lab's results then give the verdict that stands
+(`results.enter_retest_results`).
 """
 from __future__ import annotations
 
@@ -18,17 +20,28 @@ from backend.common import clock
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.common.workdays import add_hours, add_working_days
 from backend.extensions import db
+from backend.sampling import timelines
 from backend.sampling.models import RetestRequest, Sample
 
 
 def notify(actor: Actor, sample: Sample, notified_at: datetime | None = None) -> Sample:
-    """Record when the business was told the result: its re-test window starts then."""
+    """Record when the business was told the result: its re-test window starts then.
+
+    The time given must lie between the verdict and now: the business cannot have been
+    told a result before there was one, and a time in the future would let staff move the
+    7-working-day window (食品安全法 art. 88) at will. Recorded once; repeating changes nothing."""
     if actor.role not in ("admin", "supervisor", "inspector", "lab") or not actor.covers_region(sample.region_code):
         raise Forbidden("Supervision staff of the sample's region record notifications.")
     if sample.verdict_at is None:
         raise Conflict("There is no result to notify yet.", code="no_verdict")
     if sample.notified_at is None:
-        sample.notified_at = notified_at or clock.now()
+        now = clock.now()
+        notified_at = notified_at or now
+        if not sample.verdict_at <= notified_at <= now:
+            raise RuleViolation(f"The notification time must lie between the verdict ({sample.verdict_at.isoformat()})"
+                                " and now.", code="notified_at_out_of_range", field="notified_at",
+                                verdict_at=sample.verdict_at.isoformat())
+        sample.notified_at = notified_at
         audit.record(actor, "sample.notify", "sample", sample.id, region_code=sample.region_code,
                      after={"notified_at": sample.notified_at})
         db.session.flush()
@@ -58,7 +71,7 @@ def request_retest(actor: Actor, sample: Sample, *, method: str, reason: str) ->
     if request_of(sample) is not None:
         raise Conflict("A re-test was already requested for this sample.", code="retest_exists")
     request = RetestRequest(sample_id=sample.id, method=method, reason=reason, requested_by=actor.id,
-                            requested_at=now, window_ends_at=window_end)
+                            requested_at=now, window_ends_at=window_end, decide_by=timelines.decision_deadline(now))
     db.session.add(request)
     sample.status = "retest_requested"
     db.session.flush()
@@ -84,6 +97,7 @@ def decide_retest(actor: Actor, sample: Sample, *, accept: bool, lab_name: str |
         raise RuleViolation("The re-test lab must be named and differ from the first lab.", code="same_lab",
                             field="lab_name")
     request.status, request.lab_name = ("accepted", lab_name) if accept else ("refused", None)
+    request.decided_at = clock.now()
     if not accept:
         sample.status = "unqualified"
     db.session.flush()

@@ -24,6 +24,7 @@ from backend.inspections.checks import checked_place, require_checker, visible_c
 from backend.inspections.models import Check
 from backend.regions.cells import current_cell_ids
 from backend.regions.codes import scope_prefix
+from backend.sampling import timelines
 from backend.sampling.models import Sample
 from backend.traceability.catalogue import referenced_lot
 
@@ -85,6 +86,8 @@ def _values(actor: Actor, data: dict, facility: Facility, digest: str) -> dict:
         positive = any(reading["result"] == "positive" for reading in data["rapid_results"])
         values["status"] = "unqualified" if positive else "qualified"
         values["verdict_at"] = values["notified_at"] = data["sampled_at"]
+    else:
+        values["lab_due_at"] = timelines.delivery_deadline(data["sampled_at"])
     return values
 
 
@@ -129,8 +132,12 @@ def visible_samples(actor: Actor, query: Select) -> Select:
 
 
 def samples_query(actor: Actor, *, status: str | None = None, method: str | None = None, facility_id=None,
-                  region_code: str | None = None, lot_id=None) -> Select:
+                  region_code: str | None = None, lot_id=None, overdue: bool | None = None) -> Select:
+    """`overdue`: past a timeline's deadline at its current stage (see `timelines`)."""
     query = visible_samples(actor, select(Sample)).order_by(Sample.sampled_at.desc(), Sample.id)
+    if overdue is not None:
+        late = timelines.overdue_condition(clock.now())
+        query = query.where(late if overdue else ~late)
     for column, value in ((Sample.status, status), (Sample.method, method), (Sample.facility_id, facility_id),
                           (Sample.lot_id, lot_id)):
         if value is not None:
@@ -164,6 +171,7 @@ def receive_in_lab(actor: Actor, sample: Sample, lab_name: str) -> Sample:
         raise Conflict(f"A {sample.method} sample that is {sample.status} cannot be received by a lab.",
                        code="illegal_transition")
     sample.status, sample.received_in_lab_at, sample.lab_name = "in_lab", clock.now(), lab_name
+    sample.report_due_at = timelines.report_deadline(sample.received_in_lab_at)
     audit.record(actor, "sample.receive", "sample", sample.id, region_code=sample.region_code,
                  after={"status": "in_lab", "lab_name": lab_name})
     db.session.flush()

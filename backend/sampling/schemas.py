@@ -66,6 +66,7 @@ class TestResultSchema(ma.Schema):
     entered_at = fields.AwareDateTime()
     superseded_by = fields.UUID(allow_none=True)
     amend_reason = fields.String(allow_none=True)
+    retest = fields.Boolean(metadata={"description": "Entered by the re-test lab (复检)"})
 
 
 class SampleSchema(SampleCreateSchema):
@@ -78,6 +79,13 @@ class SampleSchema(SampleCreateSchema):
     verdict_at = fields.AwareDateTime(allow_none=True)
     notified_at = fields.AwareDateTime(allow_none=True)
     follow_up_task_id = fields.UUID(allow_none=True)
+    lab_due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "A lab sample reaches the lab by then (SAMPLE_DELIVERY_WORKING_DAYS after sampling)"})
+    report_due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "The lab reports by then (SAMPLE_REPORT_WORKING_DAYS after receipt)"})
+    final_verdict = fields.String(allow_none=True, metadata={
+        "description": "qualified or unqualified: the re-test's verdict once there is one, else the first"})
+    retest_request = fields.Nested(lambda: RetestRequestSchema(), allow_none=True, dump_only=True)
     results = fields.List(fields.Nested(TestResultSchema))
 
 
@@ -87,6 +95,9 @@ class SampleQueryArgsSchema(QueryArgsSchema):
     facility_id = fields.UUID()
     lot_id = fields.UUID()
     region_code = fields.String(validate=REGION_CODE)
+    overdue = fields.Boolean(metadata={"description": "Past the deadline of its current stage: not in the lab "
+                                                      "5 working days after sampling, not reported 20 after "
+                                                      "receipt, or a re-test request not answered in 5"})
 
 
 class ReceiveSchema(ma.Schema):
@@ -131,6 +142,11 @@ class RetestRequestSchema(ma.Schema):
     lab_name = fields.String(dump_only=True, allow_none=True)
     requested_at = fields.AwareDateTime(dump_only=True)
     window_ends_at = fields.AwareDateTime(dump_only=True)
+    decide_by = fields.AwareDateTime(dump_only=True, allow_none=True,
+                                     metadata={"description": "The regulator answers by then"})
+    decided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    verdict = fields.String(dump_only=True, allow_none=True, metadata={"description": "The re-test's verdict"})
+    verdict_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class RetestDecisionSchema(ma.Schema):

@@ -3,8 +3,8 @@ and the movement graph they change, and the violations they reveal — in one tr
 
 Holdings per (lot, facility) = received + produced − shipped − consumed − sold − destroyed.
 A holding going negative, or a lot leaving a facility that never held it, is a
-mass-balance violation; a workshop lot (小作坊) received outside its sales area
-(限区域销售) a restricted-sales one. Violations are recorded, never refused: field data
+mass-balance violation; a workshop lot (小作坊) shipped to, received at or sold at a place
+outside its sales area (限区域销售) a restricted-sales one. Violations are recorded, never refused: field data
 is messy, so it is stored first and flagged for review.
 
 Namespace of `event_id`: an event id is the sender's idempotency key, so it is unique per
@@ -145,9 +145,12 @@ def _move(event: TraceEvent, facility: Facility, other: Facility | None, lines: 
         _hold(event, lot, facility, quantity if arriving else -quantity)
         if event.type == "ship" and other is not None:
             _edge(event, lot.id, facility.id, lot.id, other.id, quantity, lot.unit)
+            _check_sales_area(event, lot, facility, destination=other)
         if event.type == "receive":
             if other is not None:
                 _edge(event, lot.id, other.id, lot.id, facility.id, quantity, lot.unit)
+            _check_sales_area(event, lot, facility)
+        if event.type == "sell":
             _check_sales_area(event, lot, facility)
     if event.type == "transform":
         for source in (line for line in lines if line["role"] == "input"):
@@ -176,14 +179,20 @@ def _edge(event, from_lot, from_facility, to_lot, to_facility, quantity: Decimal
                              to_lot_id=to_lot, to_facility_id=to_facility, quantity=quantity, unit=unit))
 
 
-def _check_sales_area(event: TraceEvent, lot: Lot, facility: Facility) -> None:
-    """限区域销售: a workshop's products may be sold only in the regions of its sales area."""
+def _check_sales_area(event: TraceEvent, lot: Lot, facility: Facility, destination: Facility | None = None) -> None:
+    """限区域销售: a workshop's products may be sold only in the regions of its sales area —
+    shipped there (checked at the destination, whoever ships: the workshop or a later
+    holder), received there, or sold there. The violation is filed under the facility
+    that recorded the event."""
     producer = db.session.get(Facility, lot.facility_id)
     if producer.kind != "workshop" or not producer.sales_area:
         return
-    if not any(is_within(facility.region_code, area) for area in producer.sales_area):
+    place = destination or facility
+    if not any(is_within(place.region_code, area) for area in producer.sales_area):
+        done = {"ship": f"shipped by {facility.name} to {place.name} in", "sell": "sold in"}.get(event.type,
+                                                                                                "received in")
         _violation("restricted_sales", event, lot, facility,
-                   f"Workshop lot {lot.lot_code} received in {facility.region_code}, outside its sales area "
+                   f"Workshop lot {lot.lot_code} {done} {place.region_code}, outside its sales area "
                    f"{', '.join(producer.sales_area)}.")
 
 

@@ -6,7 +6,6 @@ from backend.common.blueprint import QueryArgsSchema
 from backend.common.validators import decimal_range
 from backend.regions.schemas import REGION_CODE
 from backend.traceability.models import EVENT_TYPES, VIOLATION_TYPES
-from backend.traceability.trace import MAX_DEPTH
 
 GTIN = validate.Regexp(r"^\d{8}$|^\d{12,14}$", error="A GTIN has 8, 12, 13 or 14 digits.")
 UNIT = fields.String(required=True, validate=validate.Length(min=1, max=16),
@@ -175,7 +174,8 @@ class ViolationQueryArgsSchema(QueryArgsSchema):
 
 class TraceArgsSchema(QueryArgsSchema):
     direction = fields.String(load_default="both", validate=validate.OneOf(("back", "forward", "both")))
-    max_depth = fields.Integer(load_default=20, validate=validate.Range(min=0, max=MAX_DEPTH))
+    max_depth = fields.Integer(load_default=20, validate=validate.Range(min=0),
+                               metadata={"description": "Hops to follow; at most TRACE_MAX_DEPTH (default 50)"})
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "geojson", "epcis")),
                            metadata={"description": "json (default), geojson (map), epcis (EPCISDocument); "
                                                     "Accept: text/csv gives the FSMA 204-style spreadsheet"})

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import uuid
 
+from flask import current_app
 from sqlalchemy import text
 
 from backend.auth.actor import Actor
-from backend.common.domain_errors import Forbidden
+from backend.common.domain_errors import Forbidden, RuleViolation
 from backend.extensions import db
 from backend.traceability.catalogue import STAFF, get_lot
-
-MAX_DEPTH = 50
-MAX_NODES = 20_000
 
 # {step} joins an edge to the walk in the direction traced; {next_*} is where it leads.
 _TRACE_SQL = """
@@ -113,18 +111,28 @@ _STEPS = {
 TRACE_SQL = {direction: text(_TRACE_SQL.format(**step)) for direction, step in _STEPS.items()}
 
 
-def walk(lot_id: uuid.UUID, direction: str, max_depth: int, max_nodes: int = MAX_NODES) -> dict:
-    """One direction, as the database answers it (the statement the benchmark also runs raw)."""
+def walk(lot_id: uuid.UUID, direction: str, max_depth: int, max_nodes: int) -> dict:
+    """One direction, as the database answers it (the statement the benchmark also runs raw).
+
+    `truncated` only when something was left out: more than `max_nodes` nodes reached, or
+    an edge leading on from a node at `max_depth`. A chain exactly `max_depth` hops long,
+    or exactly `max_nodes` nodes, is whole."""
     return db.session.scalar(TRACE_SQL[direction],
                              {"lot_id": lot_id, "max_depth": max_depth, "max_nodes": max_nodes})
 
 
 def trace_lot(actor: Actor, lot_id: uuid.UUID, *, direction: str = "both", max_depth: int = 20) -> dict:
-    """Where a lot came from (back), where it went (forward), or both, with totals."""
+    """Where a lot came from (back), where it went (forward), or both, with totals; at most
+    TRACE_MAX_DEPTH hops (a deeper request is refused) and TRACE_MAX_NODES nodes a direction."""
     if actor.role not in STAFF and not actor.is_system:
         raise Forbidden("Traces are for supervision staff.")
+    depth_cap, max_nodes = current_app.config["TRACE_MAX_DEPTH"], current_app.config["TRACE_MAX_NODES"]
+    if max_depth > depth_cap:
+        raise RuleViolation(f"max_depth is at most {depth_cap}.", code="max_depth_too_large", field="max_depth",
+                            max_depth=depth_cap)
     lot = get_lot(actor, lot_id)
-    parts = [walk(lot.id, part, max_depth) for part in (("back", "forward") if direction == "both" else (direction,))]
+    parts = [walk(lot.id, part, max_depth, max_nodes)
+             for part in (("back", "forward") if direction == "both" else (direction,))]
     merged = parts[0] if len(parts) == 1 else _merge(*parts)
     facilities = merged["facilities"]
     return {"lot_id": lot.id, "lot_code": lot.lot_code, "direction": direction, "max_depth": max_depth,
