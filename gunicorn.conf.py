@@ -15,3 +15,8 @@ accesslog = "-"
 errorlog = "-"
 # Headers forwarded by a reverse proxy are trusted only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's maxima (its default request line is 4094 bytes): longer URLs and header fields
+# than the app's own limits (MAX_URL_BYTES, MAX_HEADER_BYTES in backend/common/http.py) get
+# a 414/431 problem+json from the app; only beyond these does gunicorn answer by itself.
+limit_request_line = 8190
+limit_request_field_size = 8190

@@ -11,6 +11,7 @@ import logging
 
 import flask_smorest
 import marshmallow as ma
+import psycopg
 from flask import Flask, Response, json, request
 from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sa_exc
@@ -19,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.common.domain_errors import DomainError, TooManyRequests
 from backend.common.i18n import pick_language, title
+from backend.common.json_input import JsonInputError
 from backend.common.request_context import current_request_id
 
 log = logging.getLogger(__name__)
@@ -29,9 +31,16 @@ TYPE_PREFIX = "urn:foodgrid:problem:"
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
-    413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-    428: "precondition_required", 429: "too_many_requests", 503: "database_unavailable",
+    413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type", 422: "validation_error",
+    428: "precondition_required", 429: "too_many_requests", 431: "header_fields_too_large",
+    503: "database_unavailable",
 }
+# SQLSTATEs of constraints that refuse a value whatever else is stored: the input is invalid,
+# retrying cannot help (check, not null, foreign key). Unique and exclusion violations are races.
+INVALID_INPUT_STATES = {"23514": "A value is not acceptable here.", "23502": "A required value is missing.",
+                        "23503": "The request refers to something that does not exist."}
+DATABASE_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.PendingRollbackError,
+                    psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def problem(status: int, code: str, detail: str | None = None, *, headers=None, **extra) -> Response:
@@ -51,6 +60,20 @@ def problem(status: int, code: str, detail: str | None = None, *, headers=None, 
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def integrity_refusal(error: sa_exc.IntegrityError) -> tuple[int, str, str]:
+    """(status, code, detail) for a constraint the database enforced: 422 when the input
+    itself was invalid, 409 (retry) when it met data stored meanwhile."""
+    state = getattr(error.orig, "sqlstate", None)
+    if state in INVALID_INPUT_STATES:
+        return 422, "validation_error", INVALID_INPUT_STATES[state]
+    return 409, "conflict", "The request conflicts with data stored meanwhile; retry."
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """A lost or unusable connection (the server restarted, the backend was terminated)."""
+    return isinstance(error, DATABASE_OUTAGES) or bool(getattr(error, "connection_invalidated", False))
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -145,11 +168,20 @@ def register_error_handlers(app: Flask) -> None:
             headers["Retry-After"] = str(error.retry_after)
         return problem(error.status, error.code, error.detail, headers=headers, **error.extra)
 
+    @app.errorhandler(JsonInputError)
+    def _json_input(error: JsonInputError):
+        messages = [m for ms in error.errors.values() for m in ms]
+        detail = messages[0] if len(messages) == 1 else error.detail
+        return problem(error.status, "validation_error" if error.status == 422 else "bad_request", detail,
+                       errors=error.errors or None)
+
     @app.errorhandler(sa_exc.IntegrityError)
     def _integrity(error):
-        # A race the service could not see coming (e.g. two inserts of one unique key).
+        # A race the service could not see coming (two inserts of one unique key), or a
+        # constraint that validation should have caught (logged: that is a bug to fix).
         log.warning("integrity error: %s", error.orig)
-        return problem(409, "conflict", "The request conflicts with data stored meanwhile; retry.")
+        status, code, detail = integrity_refusal(error)
+        return problem(status, code, detail)
 
     @app.errorhandler(StaleDataError)
     def _changed_meanwhile(error):
@@ -162,15 +194,23 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("data error: %s", error.orig)
         return problem(422, "validation_error", "A value is out of range or malformed for storage.")
 
-    @app.errorhandler(sa_exc.OperationalError)
-    @app.errorhandler(sa_exc.InterfaceError)
-    def _database_down(error):
-        log.error("database unavailable: %s", error.orig)
-        return problem(503, "database_unavailable", "The database is unavailable or too slow; retry shortly.",
-                       headers={"Retry-After": "5"})
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.PendingRollbackError)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.InterfaceError)
+    def _database_error(error):
+        if not is_database_outage(error):
+            return _unexpected(error)
+        log.error("database unavailable: %s", getattr(error, "orig", None) or error)
+        return database_unavailable()
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         # HTTPException has its own, more specific handler (ProblemApi).
         log.exception("unhandled error")
         return problem(500, "internal_error")
+
+
+def database_unavailable() -> Response:
+    return problem(503, "database_unavailable", "The database is unavailable or too slow; retry shortly.",
+                   headers={"Retry-After": "5"})

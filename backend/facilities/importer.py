@@ -75,14 +75,6 @@ class ImportReport:
         return len(self.errors)
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without Excel's BOM), else GB18030, which Chinese Excel writes."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
-
-
 def _existing(row: dict) -> Facility | None:
     keys = [Facility.uscc == row["uscc"]] if row.get("uscc") else []
     keys += [Facility.licence_no == row["licence_no"]] if row.get("licence_no") else []

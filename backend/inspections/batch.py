@@ -14,7 +14,8 @@ from sqlalchemy import exc as sa_exc
 from backend.auth.actor import Actor
 from backend.common.batch import refused
 from backend.common.domain_errors import DomainError
-from backend.errors import flatten_errors
+from backend.common.strict_types import load_json
+from backend.errors import flatten_errors, integrity_refusal
 from backend.extensions import db
 from backend.inspections.checks import record_check
 from backend.inspections.schemas import CheckCreateSchema
@@ -32,7 +33,7 @@ def _submit_one(actor: Actor, schema: CheckCreateSchema, index: int, item) -> di
     try:
         if not isinstance(item, dict):
             raise ma.ValidationError({"_schema": ["Each check must be an object."]})
-        submission = record_check(actor, schema.load(item))
+        submission = record_check(actor, load_json(schema, item))
         db.session.commit()
     except ma.ValidationError as error:
         db.session.rollback()
@@ -41,9 +42,9 @@ def _submit_one(actor: Actor, schema: CheckCreateSchema, index: int, item) -> di
     except DomainError as error:
         db.session.rollback()
         return refused(index, "id", sent_id, error.status, error.code, error.detail, **error.extra)
-    except sa_exc.IntegrityError as error:  # a race the service could not foresee
+    except sa_exc.IntegrityError as error:  # a race the service could not foresee, or a value it missed
         db.session.rollback()
         log.warning("batch item %s: integrity error: %s", index, error.orig)
-        return refused(index, "id", sent_id, 409, "conflict", "The check conflicts with data stored meanwhile; retry.")
+        return refused(index, "id", sent_id, *integrity_refusal(error))
     return {"index": index, "id": sent_id, "status": "created" if submission.created else "replayed",
             "http_status": 201 if submission.created else 200, "check": submission.check}

@@ -8,7 +8,8 @@ from sqlalchemy import exc as sa_exc
 from backend.auth.actor import Actor
 from backend.common.batch import refused
 from backend.common.domain_errors import DomainError
-from backend.errors import flatten_errors
+from backend.common.strict_types import load_json
+from backend.errors import flatten_errors, integrity_refusal
 from backend.extensions import db
 from backend.traceability.events import record_event
 from backend.traceability.schemas import TraceEventInputSchema
@@ -25,7 +26,7 @@ def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item) -
     try:
         if not isinstance(item, dict):
             raise ma.ValidationError({"_schema": ["Each event must be an object."]})
-        recorded = record_event(actor, **schema.load(item))
+        recorded = record_event(actor, **load_json(schema, item))
         savepoint.commit()
     except ma.ValidationError as error:
         savepoint.rollback()
@@ -34,9 +35,8 @@ def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item) -
     except DomainError as error:
         savepoint.rollback()
         return refused(index, "event_id", event_id, error.status, error.code, error.detail, **error.extra)
-    except sa_exc.IntegrityError:
+    except sa_exc.IntegrityError as error:
         savepoint.rollback()
-        return refused(index, "event_id", event_id, 409, "conflict",
-                       "The event conflicts with data stored meanwhile; retry.")
+        return refused(index, "event_id", event_id, *integrity_refusal(error))
     return {"index": index, "event_id": event_id, "id": recorded.event.id,
             "status": "created" if recorded.created else "replayed", "http_status": 201 if recorded.created else 200}
