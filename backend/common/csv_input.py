@@ -5,6 +5,7 @@ import codecs
 
 from backend.common.domain_errors import RuleViolation
 
+ENCODINGS = ["utf-8", "gb18030", "utf-16"]
 ACCEPTED = "UTF-8 (with or without BOM), GB18030 (what Chinese Excel writes) or UTF-16 with a BOM"
 
 
@@ -21,7 +22,8 @@ def decode_csv(raw: bytes) -> str:
         except UnicodeDecodeError:
             text = _decode(raw, "gb18030")
     if "\x00" in text:
-        _refuse()
+        raise RuleViolation(f"The file contains NUL bytes: binary, or UTF-16 without a BOM? Send CSV in {ACCEPTED}.",
+                            code="bad_csv", accepted_encodings=ENCODINGS)
     return text
 
 
@@ -34,4 +36,4 @@ def _decode(raw: bytes, encoding: str) -> str:
 
 def _refuse():
     raise RuleViolation(f"The file is not readable text: send CSV in {ACCEPTED}.", code="unsupported_encoding",
-                        accepted_encodings=["utf-8", "gb18030", "utf-16"])
+                        accepted_encodings=ENCODINGS)

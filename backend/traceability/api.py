@@ -150,7 +150,7 @@ class TraceEventImport(MethodView):
         found, problems = spreadsheet.events_from_csv(decode_csv(request.get_data()))
         if problems:
             raise RuleViolation("The spreadsheet cannot be read.", code="invalid_spreadsheet", errors=problems)
-        results = batch.record_each(actor, found)
+        results = batch.record_each(actor, found, from_json=False)
         db.session.commit()
         return summary(results)
 

@@ -15,18 +15,20 @@ from backend.traceability.events import record_event
 from backend.traceability.schemas import TraceEventInputSchema
 
 
-def record_each(actor: Actor, items: list) -> list[dict]:
+def record_each(actor: Actor, items: list, *, from_json: bool = True) -> list[dict]:
+    """`from_json`: items of a JSON body, strictly typed; a spreadsheet's are all text."""
     schema = TraceEventInputSchema()
-    return [_record_one(actor, schema, index, item) for index, item in enumerate(items)]
+    load = load_json if from_json else TraceEventInputSchema.load
+    return [_record_one(actor, schema, load, index, item) for index, item in enumerate(items)]
 
 
-def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item) -> dict:
+def _record_one(actor: Actor, schema: TraceEventInputSchema, load, index: int, item) -> dict:
     event_id = item.get("event_id") if isinstance(item, dict) else None
     savepoint = db.session.begin_nested()
     try:
         if not isinstance(item, dict):
             raise ma.ValidationError({"_schema": ["Each event must be an object."]})
-        recorded = record_event(actor, **load_json(schema, item))
+        recorded = record_event(actor, **load(schema, item))
         savepoint.commit()
     except ma.ValidationError as error:
         savepoint.rollback()
