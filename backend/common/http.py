@@ -1,4 +1,5 @@
-"""HTTP behaviour shared by every endpoint: request ids, media types, security headers, CORS."""
+"""HTTP behaviour shared by every endpoint: request ids, size limits (URL, headers, chunked
+bodies), media types, undeclared query parameters, security headers, CORS."""
 from __future__ import annotations
 
 from flask import Flask, Request, g, request
