@@ -24,6 +24,11 @@ errorlog = "-"
 # Headers forwarded by a reverse proxy are trusted only from these addresses (a unix
 # socket's peer is always trusted: only nginx can reach it).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's maxima (its default request line is 4094 bytes): longer URLs and header fields
+# than the app's own limits (MAX_URL_BYTES, MAX_HEADER_BYTES in backend/common/http.py) get
+# a 414/431 problem+json from the app; only beyond these does gunicorn answer by itself.
+limit_request_line = 8190
+limit_request_field_size = 8190
 if bind.startswith("unix:"):  # behind nginx: log the client's address, not the socket's empty one
     access_log_format = '%({x-forwarded-for}i)s - %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 # gunicorn 27's control socket defaults to one path per user ($XDG_RUNTIME_DIR or

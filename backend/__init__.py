@@ -8,11 +8,16 @@ from pathlib import Path
 from flask import Blueprint, Flask, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 
+from backend.common import json_input
 from backend.config import load_config
 
 
 class JSONProvider(DefaultJSONProvider):
-    """Decimals (quantities, lab values) as JSON numbers, not strings."""
+    """Decimals (quantities, lab values) as JSON numbers, not strings; request bodies read
+    by backend.common.json_input (depth, surrogates, NUL and number limits)."""
+
+    def loads(self, s, **kwargs):
+        return json_input.loads(s)
 
     @staticmethod
     def default(value):

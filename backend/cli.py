@@ -49,7 +49,8 @@ def seed_command():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_facilities_command(path):
     """Import facilities from a CSV file (UTF-8 or GB18030); bad rows are listed by line."""
-    from backend.facilities.importer import decode_csv, import_facilities_csv
+    from backend.common.csv_input import decode_csv
+    from backend.facilities.importer import import_facilities_csv
 
     with open(path, "rb") as handle:
         text = decode_csv(handle.read())

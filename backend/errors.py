@@ -12,6 +12,7 @@ import re
 
 import flask_smorest
 import marshmallow as ma
+import psycopg
 import sqlalchemy as sa
 from flask import Flask, Response, json, request
 from flask_smorest.pagination import PaginationMetadataSchema
@@ -22,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.common.domain_errors import Conflict, DomainError, RuleViolation, TooManyRequests
 from backend.common.i18n import pick_language, title
+from backend.common.json_input import JsonInputError
 from backend.common.request_context import current_request_id
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,16 @@ TYPE_PREFIX = "urn:foodgrid:problem:"
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
-    413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-    428: "precondition_required", 429: "too_many_requests", 503: "database_unavailable",
+    413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type", 422: "validation_error",
+    428: "precondition_required", 429: "too_many_requests", 431: "header_fields_too_large",
+    503: "database_unavailable",
 }
+# SQLSTATEs of constraints that refuse a value whatever else is stored: the input is invalid,
+# retrying cannot help (check, not null; foreign keys are answered with the field they name).
+# Unique and exclusion violations are races with another request.
+INVALID_INPUT_STATES = {"23514": "A value is not acceptable here.", "23502": "A required value is missing."}
+DATABASE_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.PendingRollbackError,
+                    psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def problem(status: int, code: str, detail: str | None = None, *, headers=None, **extra) -> Response:
@@ -55,6 +64,11 @@ def problem(status: int, code: str, detail: str | None = None, *, headers=None, 
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """A lost or unusable connection (the server restarted, the backend was terminated)."""
+    return isinstance(error, DATABASE_OUTAGES) or bool(getattr(error, "connection_invalidated", False))
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -106,11 +120,15 @@ def referencing_columns(constraint: str | None, table: str | None, metadata: sa.
 
 def integrity_refusal(error: sa_exc.IntegrityError, metadata: sa.MetaData | None = None) -> DomainError:
     """What to answer for a constraint the database enforced but the service did not check
-    first. A reference to a row that does not exist is the client's mistake (422, naming
-    the field); anything else is a race with another request (409: retrying is safe)."""
+    first. A value no row could ever hold (check, not null) or a reference to a row that does
+    not exist is the client's mistake (422, naming the field where it can); a unique or
+    exclusion violation is a race with another request (409: retrying is safe)."""
     orig = error.orig
     diag = getattr(orig, "diag", None)
-    if getattr(orig, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+    state = getattr(orig, "sqlstate", None)
+    if state in INVALID_INPUT_STATES:
+        return RuleViolation(INVALID_INPUT_STATES[state], code="validation_error")
+    if state == FOREIGN_KEY_VIOLATION:
         if (error.statement or "").lstrip().upper().startswith("DELETE"):
             return Conflict("Other data still refers to this.", code="still_referenced")
         columns = referencing_columns(diag and diag.constraint_name, diag and diag.table_name, metadata,
@@ -197,10 +215,17 @@ def register_error_handlers(app: Flask, metadata: sa.MetaData | None = None) -> 
             headers["Retry-After"] = str(error.retry_after)
         return problem(error.status, error.code, error.detail, headers=headers, **error.extra)
 
+    @app.errorhandler(JsonInputError)
+    def _json_input(error: JsonInputError):
+        messages = [m for ms in error.errors.values() for m in ms]
+        detail = messages[0] if len(messages) == 1 else error.detail
+        return problem(error.status, "validation_error" if error.status == 422 else "bad_request", detail,
+                       errors=error.errors or None)
+
     @app.errorhandler(sa_exc.IntegrityError)
     def _integrity(error):
-        # A race the service could not see coming (e.g. two inserts of one unique key), or a
-        # reference it forgot to check: a safety net, services check references first.
+        # A race the service could not see coming (two inserts of one unique key), or a
+        # constraint that validation should have caught (logged: that is a bug to fix).
         log.warning("integrity error: %s", error.orig)
         refusal = integrity_refusal(error, metadata)
         return problem(refusal.status, refusal.code, refusal.detail, **refusal.extra)
@@ -216,15 +241,23 @@ def register_error_handlers(app: Flask, metadata: sa.MetaData | None = None) -> 
         log.warning("data error: %s", error.orig)
         return problem(422, "validation_error", "A value is out of range or malformed for storage.")
 
-    @app.errorhandler(sa_exc.OperationalError)
-    @app.errorhandler(sa_exc.InterfaceError)
-    def _database_down(error):
-        log.error("database unavailable: %s", error.orig)
-        return problem(503, "database_unavailable", "The database is unavailable or too slow; retry shortly.",
-                       headers={"Retry-After": "5"})
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.PendingRollbackError)
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.InterfaceError)
+    def _database_error(error):
+        if not is_database_outage(error):
+            return _unexpected(error)
+        log.error("database unavailable: %s", getattr(error, "orig", None) or error)
+        return database_unavailable()
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         # HTTPException has its own, more specific handler (ProblemApi).
         log.exception("unhandled error")
         return problem(500, "internal_error")
+
+
+def database_unavailable() -> Response:
+    return problem(503, "database_unavailable", "The database is unavailable or too slow; retry shortly.",
+                   headers={"Retry-After": "5"})

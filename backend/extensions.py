@@ -1,4 +1,6 @@
 """Extension instances, bound to the app in create_app()."""
+import logging
+
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -6,9 +8,12 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 
 from backend.errors import ProblemApi
+
+log = logging.getLogger(__name__)
 
 # Stable constraint and index names, so migrations never depend on server defaults.
 NAMING_CONVENTION = {
@@ -35,7 +40,24 @@ class Session(FlaskSession):
         return bind or self.bind or super().get_bind(mapper=mapper, clause=clause, **kwargs)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request cleanup never fails the request.
+
+    The session is removed (its transaction rolled back) at app-context teardown, after the
+    response is formed; on a connection the server has dropped, that ROLLBACK raises, and
+    an error there escapes every error handler (gunicorn then answers its HTML 500). The
+    connection is already invalidated by SQLAlchemy and the pool replaces it: log, forget.
+    """
+
+    def _teardown_session(self, exc):
+        try:
+            super()._teardown_session(exc)
+        except sa_exc.SQLAlchemyError as error:
+            log.warning("session cleanup failed (connection lost?): %s", error)
+            self.session.registry.clear()  # the next app context must not inherit it
+
+
+db = Database(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 api = ProblemApi()
 jwt = JWTManager()

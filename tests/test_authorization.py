@@ -154,7 +154,7 @@ MATRIX = [
     ("POST", "/api/v1/samples/{sample}/receive", lambda ctx: {"lab_name": "检验中心"},
      {"lab": 200, "inspector": 404, "enterprise": 404}, 403),
     ("POST", "/api/v1/samples/{sample}/results", lambda ctx: {"results": [
-        {"analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "GB 5009.12"}]},
+        {"analyte": "lead", "value": 0.01, "unit": "mg/kg", "method": "GB 5009.12"}]},
      {"lab": 409, "inspector": 404, "enterprise": 404}, 403),
     ("POST", "/api/v1/samples/{sample}/retest-results", lambda ctx: {"results": [
         {"analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "GB 5009.12"}]},
@@ -162,7 +162,7 @@ MATRIX = [
     ("POST", "/api/v1/samples/{sample}/verdict", lambda ctx: {}, {"lab": 409, "inspector": 404, "enterprise": 404},
      403),
     ("POST", "/api/v1/samples/{sample}/results/{new}/amend", lambda ctx: {
-        "analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "m", "reason": "r"},
+        "analyte": "lead", "value": 0.01, "unit": "mg/kg", "method": "m", "reason": "r"},
      {"lab": 404, "inspector": 404, "enterprise": 404}, 403),
     ("POST", "/api/v1/samples/{sample}/lot", lambda ctx: {"lot_id": ctx["lot"]}, MANAGERS | {"inspector": 404,
                                                                                              "enterprise": 404}, 403),
@@ -174,7 +174,7 @@ MATRIX = [
      {"admin": 409, "supervisor": 409, "inspector": 404, "enterprise": 404}, 403),
     ("GET", "/api/v1/limits", None, {}, 200),
     ("POST", "/api/v1/limits", lambda ctx: {"analyte": "lead", "food_category": "tea", "unit": "mg/kg",
-                                            "max_value": "5", "standard": "GB 2762", "valid_from": "2026-01-01"},
+                                            "max_value": 5, "standard": "GB 2762", "valid_from": "2026-01-01"},
      {"admin": 201}, 403),
     ("GET", "/api/v1/reports/pass-rate?group_by=month", None, {"enterprise": 403}, 200),
     # recalls: a proposed recall of the facility's lot, in 130502; its scope is empty until initiated

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from backend.common.json_checks import bad_strings, find_bad_string
+from backend.common import json_input
 from backend.extensions import db
 from backend.inspections import checks
 from backend.inspections.models import Check
@@ -22,21 +22,11 @@ def post_raw(client, url, body, headers):
     return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
 
 
-def test_find_bad_string_names_the_first_path():
-    assert find_bad_string({"a": ["ok", {"b": "x\x00y"}], "c": "\ud800"}) == "a.1.b"
-    assert find_bad_string({"a": 1, "b": [None, True, "fine 中文 😀"]}) is None
-    assert find_bad_string("\udfff") == "body"
-    assert find_bad_string({"ok": {"\ud800": "value"}}) == "ok"  # a bad key: named by its object
-    assert list(bad_strings({"x": "\x00", "y": ["\ud800"]})) == [
-        ("x", "NUL characters are not allowed."),
-        ("y.0", "Lone surrogate characters (invalid Unicode) are not allowed.")]
-
-
-def test_find_bad_string_survives_deep_nesting():
-    deep = "\x00"
-    for _ in range(5000):
-        deep = [deep]
-    assert find_bad_string(deep).count(".") == 4999
+def test_bad_values_are_named_by_path():
+    found = json_input.problems({"a": ["ok", {"b": "x\x00y"}], "c": "\ud800", "d": {"\ud800": "v"}})
+    assert set(found) == {"a.1.b", "c", "d"}  # a bad key is named by its object
+    assert json_input.problems({"a": 1, "b": [None, True, "fine 中文 😀"]}) == {}
+    assert set(json_input.problems("\udfff")) == {"body"}
 
 
 @pytest.mark.committing

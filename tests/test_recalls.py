@@ -78,7 +78,7 @@ def test_the_whole_story_from_a_failed_sample_to_a_closed_recall(client, world, 
     url = f"/api/v1/samples/{sample_id}"
     client.post(f"{url}/receive", json={"lab_name": "检验中心"}, headers=lab)
     client.post(f"{url}/results", headers=lab, json={"results": [
-        {"analyte": "Listeria monocytogenes", "value": "3", "unit": "/25g", "method": "GB 4789.30"}]})
+        {"analyte": "Listeria monocytogenes", "value": 3, "unit": "/25g", "method": "GB 4789.30"}]})
     assert client.post(f"{url}/verdict", json={}, headers=lab).get_json()["status"] == "unqualified"
     recall = db.session.scalar(db.select(Recall).where(Recall.sample_id == uuid.UUID(sample_id)))
     assert recall.status == "proposed"

@@ -53,10 +53,10 @@ def results(client, setup, url, value, unit="mg/kg", analyte="chlorpyrifos", **e
 
 
 @pytest.mark.parametrize(("value", "unit", "verdict"), [
-    ("0.02", "mg/kg", "pass"),  # equal to the limit passes
-    ("0.0201", "mg/kg", "fail"),
-    ("20", "µg/kg", "pass"),  # converted: 20 µg/kg = 0.02 mg/kg
-    ("21", "µg/kg", "fail"),
+    (0.02, "mg/kg", "pass"),  # equal to the limit passes
+    (0.0201, "mg/kg", "fail"),
+    (20, "µg/kg", "pass"),  # converted: 20 µg/kg = 0.02 mg/kg
+    (21, "µg/kg", "fail"),
 ])
 def test_a_value_above_the_limit_fails_and_equal_passes(client, lab_setup, value, unit, verdict):
     url = in_lab(client, lab_setup)
@@ -64,7 +64,7 @@ def test_a_value_above_the_limit_fails_and_equal_passes(client, lab_setup, value
     assert answer["results"][0]["verdict"] == verdict
 
 
-@pytest.mark.parametrize(("value", "verdict"), [("0.49", "pass"), ("0.5", "fail"), ("3", "fail")])
+@pytest.mark.parametrize(("value", "verdict"), [(0.49, "pass"), (0.5, "fail"), (3, "fail")])
 def test_must_not_be_detected_fails_from_the_lod(client, lab_setup, value, verdict):
     url = in_lab(client, lab_setup)
     answer = results(client, lab_setup, url, value, "µg/kg", analyte="clenbuterol").get_json()
@@ -78,14 +78,14 @@ def test_judge_without_lod_fails_any_detection():
 
 
 @pytest.mark.parametrize(("entry", "status", "code"), [
-    ({"value": "-1"}, 422, None),
+    ({"value": -1}, 422, None),
     ({"value": "abc"}, 422, None),
     ({"analyte": "unobtainium"}, 422, "no_limit"),
     ({"unit": "CFU/g"}, 422, "unit_mismatch"),
 ])
 def test_bad_results_are_refused_and_nothing_is_written(client, lab_setup, entry, status, code):
     url = in_lab(client, lab_setup)
-    body = {"analyte": "chlorpyrifos", "value": "0.01", "unit": "mg/kg", "method": "m", **entry}
+    body = {"analyte": "chlorpyrifos", "value": 0.01, "unit": "mg/kg", "method": "m", **entry}
     assert_problem(client.post(f"{url}/results", json={"results": [body]}, headers=lab_setup["lab"]), status, code)
     assert db.session.scalar(db.select(db.func.count()).select_from(TestResult)) == 0
 
@@ -93,14 +93,14 @@ def test_bad_results_are_refused_and_nothing_is_written(client, lab_setup, entry
 def test_results_wait_for_the_lab_to_receive_the_sample(client, lab_setup):
     body = sample_body(lab_setup)
     client.post("/api/v1/samples", json=body, headers=lab_setup["headers"])
-    response = results(client, lab_setup, f"/api/v1/samples/{body['id']}", "0.01")
+    response = results(client, lab_setup, f"/api/v1/samples/{body['id']}", 0.01)
     assert_problem(response, 409, "sample_not_in_lab")
 
 
 def test_a_lab_outside_the_region_is_refused(client, lab_setup, make_user, auth_headers):
     url = in_lab(client, lab_setup)
     elsewhere = auth_headers(make_user("lab", "130503"))
-    assert_problem(results(client, {**lab_setup, "lab": elsewhere}, url, "0.01"), 404)
+    assert_problem(results(client, {**lab_setup, "lab": elsewhere}, url, 0.01), 404)
 
 
 def _escalations(sample_id):
@@ -111,7 +111,7 @@ def _escalations(sample_id):
 
 def test_unqualified_verdict_escalates_once(client, lab_setup):
     url = in_lab(client, lab_setup)
-    results(client, lab_setup, url, "0.05")
+    results(client, lab_setup, url, 0.05)
     first = client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()
     again = client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()
     assert first["status"] == "unqualified" and again["follow_up_task_id"] == first["follow_up_task_id"]
@@ -124,26 +124,26 @@ def test_unqualified_verdict_escalates_once(client, lab_setup):
 
 def test_qualified_verdict_escalates_nothing(client, lab_setup):
     url = in_lab(client, lab_setup)
-    results(client, lab_setup, url, "0.01")
+    results(client, lab_setup, url, 0.01)
     answer = client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()
     assert answer["status"] == "qualified" and answer["follow_up_task_id"] is None
 
 
 def test_without_a_known_lot_there_is_no_recall_proposal(client, lab_setup):
     url = in_lab(client, lab_setup, lot_id=None, lot_code="BATCH-7", producer_name="某蔬菜基地")
-    results(client, lab_setup, url, "0.05")
+    results(client, lab_setup, url, 0.05)
     answer = client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()
     assert _escalations(uuid.UUID(answer["id"])) == (0, 1)
 
 
 def test_results_are_immutable_after_the_verdict_and_amendments_keep_both(client, lab_setup):
     url = in_lab(client, lab_setup)
-    entered = results(client, lab_setup, url, "0.01").get_json()
+    entered = results(client, lab_setup, url, 0.01).get_json()
     client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"])
-    assert_problem(results(client, lab_setup, url, "0.03"), 409)
+    assert_problem(results(client, lab_setup, url, 0.03), 409)
     old = entered["results"][0]["id"]
     amended = client.post(f"{url}/results/{old}/amend", headers=lab_setup["lab"], json={
-        "analyte": "chlorpyrifos", "value": "0.03", "unit": "mg/kg", "method": "m", "reason": "transcription"})
+        "analyte": "chlorpyrifos", "value": 0.03, "unit": "mg/kg", "method": "m", "reason": "transcription"})
     body = amended.get_json()
     assert len(body["results"]) == 2 and body["status"] == "unqualified"
     assert {r["id"]: r["superseded_by"] for r in body["results"]}[old] is not None
@@ -153,7 +153,7 @@ def test_a_later_limit_does_not_judge_an_earlier_sample(client, lab_setup):
     create_limit(Actor.system(), analyte="chlorpyrifos", food_category="leafy vegetables", unit="mg/kg",
                  standard="GB 2763-2030", valid_from=date(2026, 12, 1), max_value=Decimal("0.001"))
     url = in_lab(client, lab_setup)
-    assert results(client, lab_setup, url, "0.01").get_json()["results"][0]["verdict"] == "pass"
+    assert results(client, lab_setup, url, 0.01).get_json()["results"][0]["verdict"] == "pass"
 
 
 def test_the_same_sample_twice_is_stored_once(client, lab_setup):
@@ -171,7 +171,7 @@ def test_the_same_sample_twice_is_stored_once(client, lab_setup):
 def _unqualified(client, setup, monkeypatch, notified):
     _at(monkeypatch, notified - timedelta(hours=1))  # the lab's verdict, an hour before the business is told
     url = in_lab(client, setup)
-    results(client, setup, url, "0.05")
+    results(client, setup, url, 0.05)
     client.post(f"{url}/verdict", json={}, headers=setup["lab"])
     _at(monkeypatch, notified)
     assert client.post(f"{url}/notify", json={"notified_at": notified.isoformat()},
@@ -297,7 +297,7 @@ def test_the_retest_lab_must_differ(client, lab_setup, monkeypatch, supervisor, 
 
 
 def test_pass_rate_by_food_category(client, lab_setup, supervisor, auth_headers):
-    for value in ("0.01", "0.01", "0.05"):
+    for value in (0.01, 0.01, 0.05):
         url = in_lab(client, lab_setup)
         results(client, lab_setup, url, value)
         client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"])

@@ -47,7 +47,7 @@ def test_concurrent_verdicts_escalate_exactly_once(app, committed_field, committ
     url = f"/api/v1/samples/{sample_id}"
     assert client.post("/api/v1/samples", json=body, headers=field["headers"]).status_code == 201
     client.post(f"{url}/receive", json={"lab_name": "检验中心"}, headers=lab_headers)
-    client.post(f"{url}/results", json={"results": [{"analyte": analyte, "value": "0.5", "unit": "mg/kg",
+    client.post(f"{url}/results", json={"results": [{"analyte": analyte, "value": 0.5, "unit": "mg/kg",
                                                      "method": "GB 5009.12"}]}, headers=lab_headers)
     barrier, answers = threading.Barrier(8), []
 

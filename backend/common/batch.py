@@ -10,7 +10,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from backend.common.json_checks import bad_strings, find_bad_string
+from backend.common import json_input
+from backend.common.strict_types import load_json
 from backend.errors import TYPE_PREFIX
 
 STORED = ("created", "replayed")
@@ -41,20 +42,20 @@ def summary(results: list[dict]) -> dict:
 def sent_id(item, key: str):
     """The item's own id as sent, to echo in its answer — unless it cannot be answered."""
     sent = item.get(key) if isinstance(item, dict) else None
-    return None if find_bad_string(sent) is not None else sent
+    return None if json_input.problems(sent) else sent
 
 
-def load_item(schema: ma.Schema, item, noun: str) -> dict:
+def load_item(schema: ma.Schema, item, noun: str, *, strict: bool = True) -> dict:
     """One batch item through `schema`, after the checks the request parser makes on whole
-    bodies (an object; no NUL, no lone surrogate); raises ValidationError for it alone."""
+    bodies (an object; no NUL, no lone surrogate, no unusable number; with `strict`, JSON
+    types as strict as a single request's — a spreadsheet's items are all text); raises
+    ValidationError for it alone."""
     if not isinstance(item, dict):
         raise ma.ValidationError({"_schema": [f"Each {noun} must be an object."]})
-    errors: dict[str, list[str]] = {}
-    for path, message in bad_strings(item):
-        errors.setdefault(path, []).append(message)
+    errors = json_input.problems(item)
     if errors:
         raise ma.ValidationError(errors)
-    return schema.load(item)
+    return load_json(schema, item) if strict else schema.load(item)
 
 
 class ItemsLoadedAlone(fields.List):

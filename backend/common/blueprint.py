@@ -2,15 +2,18 @@
 
 A typo in a filter (`?stauts=open`) must not silently return everything, so unknown
 query parameters are a 422, as unknown body fields are. Query schemas derive from
-QueryArgsSchema, which leaves the pagination parameters to the paginator.
+QueryArgsSchema, which leaves the pagination parameters to the paginator. JSON bodies are
+read by backend.common.json_input and strictly typed (backend.common.strict_types).
 """
 from __future__ import annotations
 
 import flask_smorest
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
+from webargs import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
-from backend.common.json_checks import bad_strings
+from backend.common import json_input
+from backend.common.strict_types import strictly_typed
 
 PAGINATION_PARAMETERS = ("page", "page_size")
 
@@ -19,21 +22,22 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": ma.RAISE,
                                    "querystring": ma.RAISE}
 
+    def _raw_load_json(self, req):
+        # One JSON reader for every body (depth, surrogates, NUL, huge numbers: backend.common.json_input).
+        if not is_json_request(req):
+            return missing
+        return json_input.parse(req.get_data(cache=True))
+
     def pre_load(self, location_data, *, schema, req, location):
-        # Bodies are stored; a NUL in a query string only reaches a filter, and the
-        # database's refusal of it is answered as a 422 anyway. A batch's items are
-        # checked one by one by the batch itself, so that a bad one is refused alone.
+        # Only bodies are judged and strictly typed: query strings are strings and must be
+        # coerced. A batch's items are judged one by one by the batch itself, so that a bad
+        # one is refused alone (ITEMS_CHECKED_ALONE names the field holding them).
         if location != "json":
             return location_data
-        alone = getattr(schema, "ITEMS_CHECKED_ALONE", ())
-        checked = ({key: value for key, value in location_data.items() if key not in alone}
-                   if alone and isinstance(location_data, dict) else location_data)
-        errors: dict[str, list[str]] = {}
-        for path, message in bad_strings(checked):
-            errors.setdefault(path, []).append(message)
-        if errors:
-            raise ma.ValidationError(errors)
-        return location_data
+        alone = set(getattr(schema, "ITEMS_CHECKED_ALONE", ()))
+        json_input.refuse({path: messages for path, messages in json_input.problems(location_data).items()
+                           if not ("." in path and path.split(".", 1)[0] in alone)})
+        return strictly_typed(schema, location_data)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_actor
 from backend.common.blueprint import Blueprint
+from backend.common.csv_input import decode_csv
 from backend.common.features import GEOJSON, feature_collection_page, served_as_geojson
 from backend.common.http import accepts
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
@@ -92,6 +93,6 @@ class FacilityImport(MethodView):
     @blp.response(200, ImportReportSchema)
     def post(self):
         """Import facilities from CSV: good rows in, bad rows reported by line; re-importing is harmless."""
-        report = importer.import_facilities_csv(current_actor(), importer.decode_csv(request.get_data()))
+        report = importer.import_facilities_csv(current_actor(), decode_csv(request.get_data()))
         db.session.commit()
         return report

@@ -75,14 +75,6 @@ class ImportReport:
         return len(self.errors)
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without Excel's BOM), else GB18030, which Chinese Excel writes."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
-
-
 def _existing(actor: Actor, row: dict) -> Facility | None:
     """The facility a row updates. One registered outside the caller's scope is a plain
     conflict: the report must not reveal where it is or that the caller could not change it."""

@@ -66,7 +66,7 @@ class RecallTransitions(MethodView):
         recall = service.get_recall(actor, recall_id, lock=True)
         action = data.pop("action")
         if action == "change_level":
-            service.change_level(actor, recall, data.get("level") or 0, data.get("note") or "")
+            service.change_level(actor, recall, data["level"], data.get("note") or "")
         elif action == "refresh_scope":
             service.refresh_scope(actor, recall)
         else:

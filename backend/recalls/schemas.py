@@ -74,6 +74,12 @@ class TransitionSchema(ma.Schema):
     hazard = fields.String(allow_none=True, validate=TEXT)
     notice = fields.String(allow_none=True, validate=TEXT)
 
+    @ma.validates_schema
+    def _required_for_action(self, data, **_):
+        # Before anything is looked up: a missing level is invalid input, never a conflict.
+        if data.get("action") == "change_level" and data.get("level") is None:
+            raise ma.ValidationError({"level": ["Required to change the level."]})
+
 
 class ProgressSchema(ma.Schema):
     facility_id = fields.UUID(required=True)

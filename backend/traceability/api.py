@@ -7,6 +7,7 @@ from flask.views import MethodView
 from backend.auth.guard import current_actor
 from backend.common.batch import summary
 from backend.common.blueprint import Blueprint
+from backend.common.csv_input import decode_csv
 from backend.common.domain_errors import RuleViolation
 from backend.common.downloads import content_disposition
 from backend.common.features import GEOJSON
@@ -147,7 +148,7 @@ class TraceEventBatch(MethodView):
 class TraceEventImport(MethodView):
     @accepts("text/csv")
     @blp.doc(requestBody={"required": True, "description": "A trace spreadsheet (GET /lots/{id}/trace, "
-                                                           "Accept: text/csv), UTF-8 with or without BOM",
+                                                           "Accept: text/csv), UTF-8 (with or without BOM) or GB18030",
                           "content": {"text/csv": {"schema": {"type": "string"}}}})
     @blp.response(200, TraceBatchResultSchema)
     @blp.alt_response(403, description="Labs do not record trace events")
@@ -155,10 +156,10 @@ class TraceEventImport(MethodView):
         """Import a trace spreadsheet: rows of one event_id make one event; stored events replay."""
         actor = current_actor()
         catalogue.require_writer(actor)
-        found, problems = spreadsheet.events_from_csv(request.get_data(as_text=True))
+        found, problems = spreadsheet.events_from_csv(decode_csv(request.get_data()))
         if problems:
             raise RuleViolation("The spreadsheet cannot be read.", code="invalid_spreadsheet", errors=problems)
-        results = batch.record_each(actor, found)
+        results = batch.record_each(actor, found, from_json=False)
         db.session.commit()
         return summary(results)
 

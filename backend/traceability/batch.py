@@ -20,16 +20,17 @@ from backend.traceability.schemas import TraceEventInputSchema
 log = logging.getLogger(__name__)
 
 
-def record_each(actor: Actor, items: list) -> list[dict]:
+def record_each(actor: Actor, items: list, *, from_json: bool = True) -> list[dict]:
+    """`from_json`: items of a JSON body, strictly typed; a spreadsheet's are all text."""
     schema = TraceEventInputSchema()
-    return [_record_one(actor, schema, index, item) for index, item in enumerate(items)]
+    return [_record_one(actor, schema, index, item, strict=from_json) for index, item in enumerate(items)]
 
 
-def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item) -> dict:
+def _record_one(actor: Actor, schema: TraceEventInputSchema, index: int, item, *, strict: bool) -> dict:
     event_id = sent_id(item, "event_id")
     savepoint = db.session.begin_nested()
     try:
-        recorded = record_event(actor, **load_item(schema, item, "event"))
+        recorded = record_event(actor, **load_item(schema, item, "event", strict=strict))
         savepoint.commit()
     except ma.ValidationError as error:
         savepoint.rollback()

@@ -1,13 +1,12 @@
 """GS1 EPCIS 2.0 capture: enterprise systems send their events as an EPCISDocument."""
 from __future__ import annotations
 
-import json
-
 import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
 
 from backend.auth.guard import current_actor
+from backend.common import json_input
 from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import DomainError, PayloadTooLarge
 from backend.common.http import accepts
@@ -73,6 +72,6 @@ def _document():
                               max_bytes=limit)
     request.max_content_length = limit  # a chunked body is cut off there (413) too
     try:
-        return json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
+        return json_input.loads(request.get_data(cache=False))
+    except ValueError:
         raise DomainError("The body is not JSON.", code="bad_request") from None
