@@ -42,7 +42,8 @@ def summary(results: list[dict]) -> dict:
 def sent_id(item, key: str):
     """The item's own id as sent, to echo in its answer — unless it cannot be answered."""
     sent = item.get(key) if isinstance(item, dict) else None
-    return None if json_input.problems(sent) else sent
+    # Ids are strings; anything else (or a string that cannot be answered) is not echoed.
+    return sent if isinstance(sent, str) and not json_input.problems(sent) else None
 
 
 def load_item(schema: ma.Schema, item, noun: str, *, strict: bool = True) -> dict:
