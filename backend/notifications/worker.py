@@ -1,4 +1,5 @@
-"""`flask worker`: delivers the outbox and escalates what is overdue (DESIGN.md §1, §5, §8).
+"""`flask worker`: delivers the outbox, escalates what is overdue (DESIGN.md §1, §5, §8) and,
+from 1 December, reminds the administrators once when next year's holidays are unknown.
 
 Kill-safety: a batch is one transaction. Its rows are taken with FOR UPDATE SKIP LOCKED,
 delivered (notification rows inserted) and marked processed, then committed together. A
@@ -15,11 +16,11 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
-from backend.common import clock
+from backend.common import clock, workdays
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
@@ -139,6 +140,32 @@ def _escalate_recalls(limit: int) -> int:
     return len(rows)
 
 
+# ---------------------------------------------------------------- the calendar
+
+CALENDAR_TOPIC = "calendar.year_unknown"
+CALENDAR_LOCK = 0x46470001  # pg_advisory_xact_lock key: one reminder per year, whatever the workers
+REMIND_FROM_MONTH = 12  # the State Council's notice usually comes out in November
+
+
+def remind_unknown_calendar() -> int:
+    """From 1 December (Asia/Shanghai): when next year's holidays are unknown — the calendar
+    package does not cover it and no administrator entered any — queue one reminder for
+    the administrators, once per year (however many workers and rounds). 1 if queued now."""
+    today = workdays.local_today(clock.now())
+    if today.month < REMIND_FROM_MONTH:
+        return 0
+    year = today.year + 1
+    if workdays.year_source(year).known:
+        return 0
+    db.session.execute(select(func.pg_advisory_xact_lock(CALENDAR_LOCK)))  # held until the commit
+    sent = db.session.scalar(select(OutboxEvent.id).where(
+        OutboxEvent.topic == CALENDAR_TOPIC, OutboxEvent.payload["year"].as_integer() == year).limit(1))
+    if sent is None:
+        emit(CALENDAR_TOPIC, {"year": year})
+    db.session.commit()
+    return int(sent is None)
+
+
 # ---------------------------------------------------------------- the loop
 
 def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100, escalate_every_s: float = 60.0,
@@ -155,6 +182,8 @@ def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100,
                     last_escalation = time.monotonic()
                     if escalated := escalate_overdue(batch_size):
                         log.info("escalated %d overdue tasks and recalls", escalated)
+                    if remind_unknown_calendar():
+                        log.warning("next year's statutory holidays are unknown: administrators notified")
                 while not stop.is_set() and process_batch(batch_size, test_delay_s=test_delay_s) == batch_size:
                     pass
             except Exception:  # noqa: BLE001 - a database restart or a bug must not end the loop
