@@ -17,7 +17,7 @@ class CalendarDaySchema(ma.Schema):
     source = fields.String(metadata={"description": "package (the chinese-calendar package's copy of the State "
                                                     "Council's notice) or admin (the calendar_days table, which wins)"})
     updated_by = fields.UUID(allow_none=True)
-    updated_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime(allow_none=True, metadata={"description": "null for the package's days"})
 
 
 class CalendarDaySetSchema(ma.Schema):
