@@ -69,15 +69,23 @@ def load_demo(password: str) -> dict:
             "calendar_days": load_calendar(), "recall_story": load_recall_story()}
 
 
+def demo_plan_years(today) -> list[int]:
+    """Last year's plan (its work done, or nearly), this year's under way and, from
+    1 December, next year's, so phones always have work ahead and the recent past always
+    has work behind (seeds/field_checks.py), whatever the day."""
+    return [today.year - 1, today.year] + ([today.year + 1] if today.month == 12 else [])
+
+
 def load_plan() -> int:
-    """This year's inspection plan for the demo county, so inspectors' phones have tasks."""
-    from backend.common import clock
+    """The demo county's inspection plans (demo_plan_years), so inspectors' phones have tasks."""
+    from backend.common import clock, workdays
     from backend.inspections import tasks
     from backend.inspections.models import InspectionPlan
     from seeds.grid_demo import DEMO_COUNTY
 
-    year = clock.now().year
-    if db.session.scalar(select(InspectionPlan.id).where(InspectionPlan.region_code == DEMO_COUNTY,
-                                                         InspectionPlan.year == year)):
-        return 0
-    return tasks.create_plan(Actor.system(), region_code=DEMO_COUNTY, year=year).tasks_created
+    created = 0
+    for year in demo_plan_years(workdays.local_today(clock.now())):
+        if not db.session.scalar(select(InspectionPlan.id).where(InspectionPlan.region_code == DEMO_COUNTY,
+                                                                 InspectionPlan.year == year)):
+            created += tasks.create_plan(Actor.system(), region_code=DEMO_COUNTY, year=year).tasks_created
+    return created

@@ -1,6 +1,12 @@
 """The PRC State Council's public-holiday schedules (国务院办公厅关于…部分节假日安排的通知)
-for 2025 and 2026, as remembered without network access: admins must check them against
-the official notices (see seeds/README.md, "Calendar"). Idempotent, through the service."""
+for 2025 and 2026, as remembered without network access.
+
+The working-day calendar now takes every year's notice from the `chinese-calendar`
+package (backend/common/workdays.py), which covers 2004-2026 in the pinned version and
+agrees with this list day for day (tests/test_workdays.py checks it). So `load_calendar`
+enters only the years of SCHEDULE the installed package does not cover — none today. When a
+year's notice is out before a package release carries it, an administrator enters it at
+/calendar/days (or it is added here). Idempotent, through the service."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -38,8 +44,10 @@ def calendar_entries() -> list[tuple[date, str, str]]:
 
 
 def load_calendar() -> int:
-    """Upsert the schedule (unchanged days are left alone and not audited); returns the day count."""
-    entries = calendar_entries()
+    """Upsert the schedule's days in years the package does not cover (unchanged days are
+    left alone and not audited); returns that day count."""
+    covered = workdays.package_years()
+    entries = [entry for entry in calendar_entries() if entry[0].year not in covered]
     for day, kind, name in entries:
         workdays.set_day(Actor.system(), day, kind=kind, name=name)
     return len(entries)

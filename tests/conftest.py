@@ -1,6 +1,9 @@
 """Test set-up: a real PostGIS database, migrated once per session; each test in a
 transaction that is rolled back (SQLAlchemy's "join a session into an external
-transaction" recipe). Tests marked `committing` get real commits instead."""
+transaction" recipe). Tests marked `committing` get real commits instead.
+
+`--today=YYYY-MM-DD` (or FOODGRID_TEST_TODAY) runs the whole suite on another day: see
+tests/timetravel.py. No test may depend on the real date."""
 from __future__ import annotations
 
 import os
@@ -14,14 +17,27 @@ from backend import create_app
 from backend.config import normalise_database_url
 from backend.extensions import db, limiter
 from seeds import load_regions
+from tests import timetravel
 
 pytest_plugins = ["tests.factories"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--today", default=os.environ.get(timetravel.ENV) or None, metavar="YYYY-MM-DD",
+                     help="run the suite with the clock moved to this day (10:00 Asia/Shanghai) or RFC 3339 "
+                          f"time, ticking; also ${timetravel.ENV}")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "committing: the test commits for real (threads, several connections)")
     # The app's own secret is made on first start; the suite's goes to a throw-away folder.
     os.environ.setdefault("FOODGRID_SECRETS_DIR", tempfile.mkdtemp(prefix="foodgrid-test-secrets-"))
+    timetravel.start_session(config.getoption("--today"))
+
+
+def pytest_report_header(config):
+    today = config.getoption("--today")
+    return f"clock moved to {timetravel.parse_day(today).isoformat()} (--today)" if today else None
 
 
 def database_url_for_tests() -> str:

@@ -144,6 +144,7 @@ MATRIX = [
     ("POST", "/api/v1/epcis/capture", lambda ctx: _epcis(ctx), {"lab": 403}, 200),
     # the working-day calendar: everyone reads, administrators keep it
     ("GET", "/api/v1/calendar/days?year=2026", None, {}, 200),
+    ("GET", "/api/v1/calendar/years", None, {}, 200),
     ("PUT", "/api/v1/calendar/days/{day}", lambda ctx: {"kind": "holiday", "name": "测试"}, {"admin": 200}, 403),
     ("DELETE", "/api/v1/calendar/days/{day}", None, {"admin": 204}, 403),
     ("GET", "/api/v1/calendar/deadline?start=2026-01-09T15:00:00%2B08:00&working_days=7", None, {}, 200),

@@ -159,3 +159,53 @@ def test_marking_another_users_notification_is_not_found(client, make_user, auth
     note = _notify(make_user("supervisor"))
     response = client.post(f"/api/v1/notifications/{note.id}/read", headers=auth_headers(make_user("supervisor")))
     assert response.status_code == 404 and note.read_at is None
+
+
+# --- next year's calendar -------------------------------------------------------------------
+
+def _calendar_inbox(user):
+    return [n for n in _inbox(user) if n.topic == "calendar.year_unknown"]
+
+
+def _remind_and_deliver():
+    queued = worker.remind_unknown_calendar()
+    worker.process_batch()
+    return queued
+
+
+def _first_unknown_year() -> int:
+    """2027 with chinese-calendar 1.11.0 (it covers 2004-2026); later with a newer package."""
+    from backend.common import workdays
+
+    return workdays.package_years().stop
+
+
+def test_admins_hear_once_from_1_december_that_next_year_is_unknown(make_user, time_machine):
+    year = _first_unknown_year()  # 2027: so the clock runs 2026-11-30, 2026-12-01, 2026-12-20
+    admin, other_admin, supervisor = make_user("admin", "130500"), make_user("admin", "130502"), \
+        make_user("supervisor", "130500")
+    time_machine.move_to(datetime(year - 1, 11, 30, 23, 0, tzinfo=delivery.LOCAL), tick=False)
+    assert _remind_and_deliver() == 0 and not _calendar_inbox(admin)
+    time_machine.move_to(datetime(year - 1, 11, 30, 16, 30, tzinfo=timezone.utc), tick=False)  # 1 Dec 00:30 local
+    assert _remind_and_deliver() == 1
+    assert _remind_and_deliver() == 0  # the second round (and any other worker) queues nothing more
+    time_machine.move_to(datetime(year - 1, 12, 20, 10, 0, tzinfo=delivery.LOCAL), tick=False)
+    assert _remind_and_deliver() == 0
+    for user in (admin, other_admin):
+        [notice] = _calendar_inbox(user)
+        assert notice.title == f"{year}年法定节假日尚未录入" and "/calendar/days" in notice.body
+        assert "upgrade the calendar package" in notice.payload["body_en"]
+    assert not _calendar_inbox(supervisor)
+
+
+def test_no_reminder_when_next_year_is_known(make_user, time_machine):
+    from backend.auth.actor import Actor
+    from backend.common import workdays
+
+    admin, year = make_user("admin", "130500"), _first_unknown_year()
+    time_machine.move_to(datetime(year - 2, 12, 1, 10, 0, tzinfo=delivery.LOCAL), tick=False)
+    assert _remind_and_deliver() == 0  # next year is the package's
+    time_machine.move_to(datetime(year - 1, 12, 1, 10, 0, tzinfo=delivery.LOCAL), tick=False)
+    workdays.set_day(Actor.system(), datetime(year, 1, 1).date(), kind="holiday", name="元旦")  # an admin's entry
+    assert workdays.year_source(year).source == "admin"
+    assert _remind_and_deliver() == 0 and not _calendar_inbox(admin)

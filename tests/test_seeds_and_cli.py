@@ -1,16 +1,52 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from backend.auth.models import User
+from backend.common import clock
 from backend.extensions import db
 from seeds import DEMO_USERS, load_demo
+from seeds.field_checks import OVERDUE, VISITS
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _overdue_by_kind() -> dict[str, int]:
+    from backend.inspections.models import InspectionTask as Task
+
+    late = Task.status.in_(("open", "in_progress")) & (Task.due_at < clock.now())
+    return dict(db.session.execute(db.select(Task.kind, db.func.count()).where(late).group_by(Task.kind)).all())
 
 
 def test_demo_seeds_are_idempotent():
+    # Runs on whatever day the suite runs (also under --today): the story is told relative to now.
     first = load_demo("demo-password-1")
     users_before = db.session.scalar(db.select(db.func.count()).select_from(User))
     summary = load_demo("demo-password-1")
     assert summary["users_created"] == 0 and summary["checks_made"] == 0 and summary["trace_events"] == 0
-    assert summary["recall_story"] == 0
+    assert summary["recall_story"] == 0 and summary["plan_tasks"] == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == users_before
-    assert first["checks_made"] == 40
+    assert first["checks_made"] == VISITS == 40
+
+
+def test_demo_is_a_plan_under_way_even_on_new_years_night(time_machine):
+    """1 January, 00:30 in Xingtai: last year's plan done but for the newest visits, a handful overdue
+    (five routine tasks and the follow-ups of the oldest demo checks' rectification orders)."""
+    from backend.inspections.models import InspectionPlan, InspectionTask
+    from backend.notifications import worker
+    from backend.notifications.models import Notification
+
+    time_machine.move_to(datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI), tick=False)
+    assert load_demo("demo-password-1")["checks_made"] == VISITS
+    assert set(db.session.scalars(db.select(InspectionPlan.year))) == {2026, 2027}
+    overdue = _overdue_by_kind()
+    assert overdue["routine"] == OVERDUE and sum(overdue.values()) <= OVERDUE + 6, overdue
+    ahead = db.session.scalar(db.select(db.func.count()).select_from(InspectionTask).where(
+        InspectionTask.status == "open", InspectionTask.due_at > clock.now()))
+    assert ahead > 300  # this year's plan lies ahead
+    assert worker.escalate_overdue() == sum(overdue.values())
+    while worker.process_batch():
+        pass
+    assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) <= 20
 
 
 def test_demo_checks_include_rectification_orders_and_flags():

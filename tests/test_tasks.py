@@ -2,15 +2,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from backend.common import clock
 from backend.extensions import db
 from backend.inspections.models import InspectionTask
 from backend.inspections.tasks import due_dates, visits_in_year
 from tests.helpers import assert_problem
 
 
-def plan(client, headers, year=2027, **overrides):
-    return client.post("/api/v1/inspection-plans", json={"region_code": "130502", "year": year, **overrides},
-                       headers=headers)
+def next_year() -> int:
+    """A year whose tasks all lie ahead, whatever day the suite runs."""
+    return clock.now().year + 1
+
+
+def plan(client, headers, year=None, **overrides):
+    return client.post("/api/v1/inspection-plans",
+                       json={"region_code": "130502", "year": year or next_year(), **overrides}, headers=headers)
 
 
 def test_plan_makes_tasks_by_risk_level_for_the_cell_lead(client, supervisor, inspector, auth_headers,
@@ -19,10 +25,10 @@ def test_plan_makes_tasks_by_risk_level_for_the_cell_lead(client, supervisor, in
     assign(cell, inspector)
     made = {level: make_facility(risk_level=level) for level in "ABCD"}
     created = plan(client, auth_headers(supervisor)).get_json()
-    assert created["tasks_created"] == visits_in_year(0.5, 2027, made["A"].id) + 1 + 2 + 3
+    assert created["tasks_created"] == visits_in_year(0.5, next_year(), made["A"].id) + 1 + 2 + 3
     tasks = db.session.scalars(db.select(InspectionTask)).all()
     assert {task.assignee_id for task in tasks} == {inspector.id}
-    assert all(task.kind == "routine" and task.due_at.year == 2027 for task in tasks)
+    assert all(task.kind == "routine" and task.due_at.year == next_year() for task in tasks)
 
 
 def test_one_plan_per_region_and_year(client, supervisor, auth_headers):
@@ -194,8 +200,8 @@ def test_a_plan_stores_its_own_fractional_frequencies(client, supervisor, auth_h
     visits = {"A": 0.5, "B": 1, "C": 2, "D": 4}
     created = plan(client, auth_headers(supervisor), visits_per_level=visits).get_json()
     assert created["visits_per_level"] == visits
-    assert created["tasks_created"] == sum(visits_in_year(0.5, 2027, f.id) for f in facilities)
-    following = plan(client, auth_headers(supervisor), year=2028, visits_per_level=visits).get_json()
+    assert created["tasks_created"] == sum(visits_in_year(0.5, next_year(), f.id) for f in facilities)
+    following = plan(client, auth_headers(supervisor), year=next_year() + 1, visits_per_level=visits).get_json()
     assert created["tasks_created"] + following["tasks_created"] == 20  # each A facility once in the two years
 
 
@@ -215,11 +221,12 @@ def test_balancing_uses_the_plan_of_the_region_and_year(client, supervisor, insp
     make_facility(risk_level="A")
     make_facility(risk_level="D")
     headers = auth_headers(supervisor)
-    request = {"region_code": "130502", "inspector_ids": [str(inspector.id)], "year": 2027}
+    request = {"region_code": "130502", "inspector_ids": [str(inspector.id)], "year": next_year()}
     without_plan = client.post("/api/v1/assignments/balance", json=request, headers=headers).get_json()
     assert without_plan["loads"] == {inspector.username: 0.5 + 3}  # VISITS_PER_YEAR: A=0.5, D=3
     plan(client, headers, visits_per_level={"A": 1, "B": 1, "C": 2, "D": 4})
     with_plan = client.post("/api/v1/assignments/balance", json=request, headers=headers).get_json()
     assert with_plan["loads"] == {inspector.username: 1 + 4}
-    other_year = client.post("/api/v1/assignments/balance", json={**request, "year": 2028}, headers=headers)
+    other_year = client.post("/api/v1/assignments/balance", json={**request, "year": next_year() + 1},
+                             headers=headers)
     assert other_year.get_json()["loads"] == {inspector.username: 0.5 + 3}

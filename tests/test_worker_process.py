@@ -4,7 +4,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +15,7 @@ from backend.extensions import db
 from backend.notifications import delivery, worker
 from backend.notifications.models import Notification, OutboxEvent
 from backend.notifications.outbox import emit
+from tests import timetravel
 from tests.conftest import database_url_for_tests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _start_worker(*options):
     env = {**os.environ, "DATABASE_URL": database_url_for_tests(), "FLASK_APP": "wsgi.py"}
-    return subprocess.Popen([str(Path(sys.executable).with_name("flask")), "worker", "--once", *options],
+    return subprocess.Popen(timetravel.flask_argv("worker", "--once", *options),
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -6,12 +6,14 @@ from datetime import date
 from flask.views import MethodView
 
 from backend.auth.guard import current_actor
-from backend.common import workdays
+from backend.common import clock, workdays
 from backend.common.blueprint import Blueprint
 from backend.common.calendar_schemas import (
     CalendarDaySchema,
     CalendarDaySetSchema,
     CalendarYearArgsSchema,
+    CalendarYearsArgsSchema,
+    CalendarYearSchema,
     DeadlineArgsSchema,
     DeadlineSchema,
 )
@@ -36,8 +38,24 @@ class CalendarDays(MethodView):
     @blp.arguments(CalendarYearArgsSchema, location="query")
     @blp.response(200, CalendarDaySchema(many=True))
     def get(self, args):
-        """The year's entries; days not listed follow the weekly pattern (Mon-Fri work)."""
+        """The year's entries, from the package and the administrators (an admin entry wins);
+        days not listed follow the weekly pattern (Mon-Fri work)."""
         return workdays.list_days(args["year"])
+
+
+@blp.route("/calendar/years")
+class CalendarYears(MethodView):
+    @blp.arguments(CalendarYearsArgsSchema, location="query")
+    @blp.response(200, CalendarYearSchema(many=True))
+    def get(self, args):
+        """Where each year's holidays come from: package, admin or unknown (an unknown year's
+        statutory holidays count as working days until an admin enters them or the
+        calendar package is upgraded). Default: last year to next year."""
+        year = workdays.local_today(clock.now()).year
+        first, last = args.get("first", year - 1), args.get("last", year + 1)
+        if last < first:
+            first, last = last, first
+        return workdays.year_sources(first, min(last, first + 100))
 
 
 @blp.route("/calendar/days/<string:day>")

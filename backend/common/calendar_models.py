@@ -24,3 +24,8 @@ class CalendarDay(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+
+    @property
+    def source(self) -> str:
+        """An entry of this table is an administrator's (it wins over the package's day)."""
+        return "admin"

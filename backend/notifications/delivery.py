@@ -77,6 +77,11 @@ def facility_users(facility_id: str | None) -> set[uuid.UUID]:
         User.role == "enterprise", User.is_active, User.facility_id == uuid.UUID(str(facility_id)))))
 
 
+def admins(_payload: dict | None = None) -> set[uuid.UUID]:
+    """Every active administrator (they keep the working-day calendar)."""
+    return set(db.session.scalars(select(User.id).where(User.role == "admin", User.is_active)))
+
+
 def _supervisors(payload: dict) -> set[uuid.UUID]:
     return region_supervisors(payload.get("region_code"))
 
@@ -128,6 +133,13 @@ TOPICS: dict[str, tuple[Recipients, tuple[str, str, str, str]]] = {
         "抽样逾期：{sample_no}", "样品 {sample_no}（{product_name}）未在期限（{deadline}）前{stage_zh}。",
         "Sample overdue: {sample_no}",
         "Sample {sample_no} ({product_name}) was not {stage_en} by its deadline ({deadline}).")),
+    "calendar.year_unknown": (admins, (
+        "{year}年法定节假日尚未录入",
+        "{year}年的法定节假日和调休安排尚不可知：请在 /calendar/days 录入（依国务院办公厅通知），"
+        "或升级日历软件包（chinese-calendar）。在此之前，该年只有周末计为休息日。",
+        "{year} statutory holidays not known", "Next year's ({year}) statutory holidays are not known: enter them at "
+        "/calendar/days (from the State Council's notice) or upgrade the calendar package (chinese-calendar). "
+        "Until then only weekends count as days off in {year}.")),
     "sample.unqualified": (_supervisors, (
         "抽检不合格：{sample_no}", "{facility_name}抽检的{product_name}（样品 {sample_no}）检验不合格。",
         "Unqualified sample: {sample_no}", "{product_name} sampled at {facility_name} (sample {sample_no}) failed.")),

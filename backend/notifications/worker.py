@@ -1,5 +1,6 @@
-"""`flask worker`: delivers the outbox, escalates what is overdue and checkpoints the audit
-chain (DESIGN.md §1, §5, §8, §9).
+"""`flask worker`: delivers the outbox, escalates what is overdue, checkpoints the audit
+chain (DESIGN.md §1, §5, §8, §9) and, from 1 December, reminds the administrators once when
+next year's holidays are unknown.
 
 Kill-safety: a batch is one transaction. Its rows are taken with FOR UPDATE SKIP LOCKED,
 delivered (notification rows inserted) and marked processed, then committed together. A
@@ -17,11 +18,11 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from backend.audit import service as audit
 from backend.auth.actor import Actor
-from backend.common import clock
+from backend.common import clock, workdays
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
@@ -193,6 +194,32 @@ def _escalate_samples(limit: int) -> int:
     return total
 
 
+# ---------------------------------------------------------------- the calendar
+
+CALENDAR_TOPIC = "calendar.year_unknown"
+CALENDAR_LOCK = 0x46470001  # pg_advisory_xact_lock key: one reminder per year, whatever the workers
+REMIND_FROM_MONTH = 12  # the State Council's notice usually comes out in November
+
+
+def remind_unknown_calendar() -> int:
+    """From 1 December (Asia/Shanghai): when next year's holidays are unknown — the calendar
+    package does not cover it and no administrator entered any — queue one reminder for
+    the administrators, once per year (however many workers and rounds). 1 if queued now."""
+    today = workdays.local_today(clock.now())
+    if today.month < REMIND_FROM_MONTH:
+        return 0
+    year = today.year + 1
+    if workdays.year_source(year).known:
+        return 0
+    db.session.execute(select(func.pg_advisory_xact_lock(CALENDAR_LOCK)))  # held until the commit
+    sent = db.session.scalar(select(OutboxEvent.id).where(
+        OutboxEvent.topic == CALENDAR_TOPIC, OutboxEvent.payload["year"].as_integer() == year).limit(1))
+    if sent is None:
+        emit(CALENDAR_TOPIC, {"year": year})
+    db.session.commit()
+    return int(sent is None)
+
+
 # ---------------------------------------------------------------- the loop
 
 def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100, escalate_every_s: float = 60.0,
@@ -215,6 +242,8 @@ def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100,
                     last_escalation = time.monotonic()
                     if escalated := escalate_overdue(batch_size):
                         log.info("escalated %d overdue tasks and recalls", escalated)
+                    if remind_unknown_calendar():
+                        log.warning("next year's statutory holidays are unknown: administrators notified")
                 if checkpoint_every_s and (last_checkpoint is None
                                            or time.monotonic() - last_checkpoint >= checkpoint_every_s):
                     last_checkpoint = time.monotonic()
