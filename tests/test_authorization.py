@@ -158,7 +158,7 @@ MATRIX = [
         {"analyte": "lead", "value": 0.01, "unit": "mg/kg", "method": "GB 5009.12"}]},
      {"lab": 409, "inspector": 404, "enterprise": 404}, 403),
     ("POST", "/api/v1/samples/{sample}/retest-results", lambda ctx: {"results": [
-        {"analyte": "lead", "value": "0.01", "unit": "mg/kg", "method": "GB 5009.12"}]},
+        {"analyte": "lead", "value": 0.01, "unit": "mg/kg", "method": "GB 5009.12"}]},
      {"lab": 409, "inspector": 404, "enterprise": 404}, 403),
     ("POST", "/api/v1/samples/{sample}/verdict", lambda ctx: {}, {"lab": 409, "inspector": 404, "enterprise": 404},
      403),
