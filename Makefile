@@ -26,8 +26,9 @@ spec: $(STAMP)  ## Regenerate the committed OpenAPI document
 clean-venv:
 	rm -rf $(VENV)
 
-lint: $(STAMP)  ## Static checks (ruff)
+lint: $(STAMP)  ## Static checks: ruff, and the floors of .importlinter (lint-imports)
 	$(BIN)/ruff check backend grid seeds tests scripts bench wsgi.py
+	$(BIN)/lint-imports --no-cache
 
 bench: bench-locate bench-checks bench-sync bench-trace bench-recall  ## All benchmarks (never part of make test)
 

@@ -53,7 +53,8 @@ def _import_models() -> None:
     """Every model, so the metadata (and Alembic's autogenerate) sees all tables."""
     from backend.audit import models as _audit  # noqa: F401
     from backend.auth import models as _auth  # noqa: F401
-    from backend.common import calendar_models as _calendar  # noqa: F401
+    from backend.calendar import models as _calendar  # noqa: F401
+    from backend.common import outbox as _outbox  # noqa: F401
     from backend.facilities import models as _facilities  # noqa: F401
     from backend.inspections import models as _inspections  # noqa: F401
     from backend.notifications import models as _notifications  # noqa: F401
@@ -110,7 +111,7 @@ def _register_api(app: Flask) -> None:
     from backend import health
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import auth_blp, users_blp
-    from backend.common.calendar_api import blp as calendar_blp
+    from backend.calendar.api import blp as calendar_blp
     from backend.extensions import api
     from backend.facilities.api import blp as facilities_blp
     from backend.inspections.api import blp as checklists_blp

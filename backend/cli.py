@@ -8,8 +8,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from backend.auth import users
-from backend.auth.actor import Actor
 from backend.auth.models import ROLES
+from backend.common.actor import Actor
 from backend.common.domain_errors import DomainError
 from backend.extensions import db
 

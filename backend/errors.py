@@ -14,7 +14,7 @@ import flask_smorest
 import marshmallow as ma
 import psycopg
 import sqlalchemy as sa
-from flask import Flask, Response, json, request
+from flask import Flask, Response
 from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sa_exc
@@ -22,48 +22,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from backend.common.domain_errors import Conflict, DomainError, RuleViolation, TooManyRequests
-from backend.common.i18n import pick_language, title
 from backend.common.json_input import JsonInputError
-from backend.common.request_context import current_request_id
+from backend.common.problems import HTTP_CODES, PROBLEM_MIMETYPE, TYPE_PREFIX, problem  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
 FOREIGN_KEY_VIOLATION = "23503"  # SQLSTATE
-PROBLEM_MIMETYPE = "application/problem+json"
-TYPE_PREFIX = "urn:foodgrid:problem:"
-
-HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
-    413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type", 422: "validation_error",
-    428: "precondition_required", 429: "too_many_requests", 431: "header_fields_too_large",
-    503: "database_unavailable",
-}
 # SQLSTATEs of constraints that refuse a value whatever else is stored: the input is invalid,
 # retrying cannot help (check, not null; foreign keys are answered with the field they name).
 # Unique and exclusion violations are races with another request.
 INVALID_INPUT_STATES = {"23514": "A value is not acceptable here.", "23502": "A required value is missing."}
 DATABASE_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.PendingRollbackError,
                     psycopg.OperationalError, psycopg.InterfaceError)
-
-
-def problem(status: int, code: str, detail: str | None = None, *, headers=None, **extra) -> Response:
-    """Build a problem+json response; `code` picks the type URI and the localised title."""
-    body = {
-        "type": TYPE_PREFIX + code,
-        "title": title(code, pick_language(request.accept_languages if request else None), HTTP_CODES.get(status)),
-        "status": status,
-        "code": code,
-    }
-    if detail:
-        body["detail"] = detail
-    body.update({k: v for k, v in extra.items() if v is not None})
-    body["instance"] = request.path if request else None
-    body["request_id"] = current_request_id()
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
 
 
 def is_database_outage(error: BaseException) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from backend.auth.guard import public
 from backend.common.blueprint import Blueprint
-from backend.errors import problem
+from backend.common.problems import problem
 from backend.extensions import db
 from backend.notifications import heartbeat
 

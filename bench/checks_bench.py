@@ -40,8 +40,8 @@ def log(message: str) -> None:
 def prepare_field(app) -> list[tuple[str, float, float]]:
     """The bench inspector leads the busiest cell; a published checklist for every kind."""
     from backend.auth import users
-    from backend.auth.actor import Actor
     from backend.auth.models import User
+    from backend.common.actor import Actor
     from backend.extensions import db
     from backend.facilities.models import KINDS, Facility
     from backend.inspections.models import ChecklistTemplate

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, text
 
 from backend import create_app
 from backend.auth import users
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.regions.models import Cell

@@ -33,8 +33,8 @@ def log(message: str) -> None:
 
 
 def main() -> int:
-    from backend.auth.actor import Actor
     from backend.auth.models import User
+    from backend.common.actor import Actor
     from backend.extensions import db
     from backend.recalls.models import RecallFacility
     from backend.recalls.service import create_recall, transition

@@ -13,7 +13,7 @@ from flask import Flask
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.service import refresh_facility_cells

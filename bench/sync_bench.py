@@ -82,8 +82,8 @@ def prepare(app, scale: int) -> dict:
 def _give_cells(db) -> dict:
     """Cells of the busiest county, in code order, until they hold ~2,000 facilities."""
     from backend.auth import users
-    from backend.auth.actor import Actor
     from backend.auth.models import User
+    from backend.common.actor import Actor
     from backend.regions.assignments import Move, apply_moves
 
     county = db.session.scalar(text("SELECT region_code FROM facilities WHERE cell_id IS NOT NULL "

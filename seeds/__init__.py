@@ -6,10 +6,10 @@ from shapely import MultiPolygon
 from sqlalchemy import select
 
 from backend.auth import users
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common.actor import Actor
+from backend.common.region_codes import level_of
 from backend.extensions import db
-from backend.regions.codes import level_of
 from backend.regions.models import Region
 from seeds.xingtai import APPROXIMATE, CITY, CITY_OUTLINE, COUNTIES, PROVINCE, county_boundaries
 
@@ -78,7 +78,8 @@ def demo_plan_years(today) -> list[int]:
 
 def load_plan() -> int:
     """The demo county's inspection plans (demo_plan_years), so inspectors' phones have tasks."""
-    from backend.common import clock, workdays
+    from backend.calendar import service as workdays
+    from backend.common import clock
     from backend.inspections import tasks
     from backend.inspections.models import InspectionPlan
     from seeds.grid_demo import DEMO_COUNTY

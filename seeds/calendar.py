@@ -2,7 +2,7 @@
 for 2025 and 2026, as remembered without network access.
 
 The working-day calendar now takes every year's notice from the `chinese-calendar`
-package (backend/common/workdays.py), which covers 2004-2026 in the pinned version and
+package (backend/calendar/service.py), which covers 2004-2026 in the pinned version and
 agrees with this list day for day (tests/test_workdays.py checks it). So `load_calendar`
 enters only the years of SCHEDULE the installed package does not cover — none today. When a
 year's notice is out before a package release carries it, an administrator enters it at
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from backend.auth.actor import Actor
-from backend.common import workdays
+from backend.calendar import service as workdays
+from backend.common.actor import Actor
 
 # name, first day off, last day off (inclusive, weekends included as printed), make-up working days
 SCHEDULE = [

@@ -22,10 +22,10 @@ from geoalchemy2.shape import to_shape
 from shapely import Point
 from sqlalchemy import select, update
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.checks import record_check

@@ -9,8 +9,8 @@ from geoalchemy2.shape import to_shape
 from shapely import Point
 from sqlalchemy import func, select
 
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.identifiers import USCC_ALPHABET, uscc_check_character
 from backend.facilities.models import Facility

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from backend.auth.actor import Actor
 from backend.auth.models import User
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.tasks import current_leads

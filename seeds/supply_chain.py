@@ -14,8 +14,8 @@ from decimal import Decimal
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 
-from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
 from backend.facilities.models import Facility

@@ -76,7 +76,7 @@ def square(lon: float, lat: float, size: float = 0.01):
 
 @pytest.fixture
 def make_cell(db_session):
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.regions import cells
 
     def make(lon: float = 114.49, lat: float = 37.06, size: float = 0.01, region_code: str = "130502", name=None):
@@ -89,7 +89,7 @@ def make_cell(db_session):
 def make_facility(db_session):
     from shapely import Point
 
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.facilities.service import create_facility
 
     def make(lon: float = 114.495, lat: float = 37.065, kind: str = "restaurant", **overrides):
@@ -104,7 +104,7 @@ def make_facility(db_session):
 
 @pytest.fixture
 def assign(db_session):
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.regions.assignments import Move, change_assignment
 
     def do(cell, inspector, action: str = "set_lead", reason: str = "test"):
@@ -116,7 +116,7 @@ def assign(db_session):
 @pytest.fixture
 def make_template(db_session):
     """A published checklist: items K1, K2 (key) and G1…G<general> (general)."""
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.inspections.templates import create_draft, publish
 
     def make(code: str | None = None, *, general: int = 10, threshold: int = 8, kinds=("restaurant",)):
@@ -222,7 +222,7 @@ def _make_committed_field(app, lon: float, lat: float) -> dict:
 
     from shapely import Point
 
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.facilities.service import create_facility
     from backend.inspections.templates import create_draft, publish
     from backend.regions.assignments import Move, change_assignment

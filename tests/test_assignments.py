@@ -162,8 +162,8 @@ def test_workload_of_someone_else_is_hidden_from_inspectors(client, inspector, m
 @pytest.mark.committing
 def test_concurrent_reassignments_leave_one_lead(app):
     """Two supervisors reassign one cell at the same moment: one lead remains, periods never overlap."""
-    from backend.auth.actor import Actor
     from backend.auth.models import User
+    from backend.common.actor import Actor
     from backend.regions.assignments import Move, change_assignment
     from backend.regions.cells import create_cell
     from tests.factories import password_hash, square

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from backend.audit import service as audit
 from backend.audit.models import AuditEntry
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from tests.helpers import assert_problem
 

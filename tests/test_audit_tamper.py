@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from backend.audit import service as audit
 from backend.audit.chain import GENESIS_HASH, entry_hash, legacy_hash
 from backend.audit.models import AuditEntry
-from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.notifications import worker
 from backend.recalls.models import Recall

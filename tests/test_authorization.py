@@ -236,7 +236,7 @@ def test_access(client, make_user, auth_headers, make_cell, make_facility, role,
 
 
 def _published_template():
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.inspections import templates
 
     template = templates.create_draft(Actor.system(), code="routine-matrix", title_zh="t", title_en="t",
@@ -278,7 +278,7 @@ def _order(facility, template, inspector):
 
 
 def _proposed_recall(facility, lot):
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.recalls.service import create_recall
 
     return create_recall(Actor.system(), producer_facility_id=facility.id, lot_ids=[lot.id], reason="matrix")
@@ -298,7 +298,7 @@ def _collected_sample(facility, inspector):
 
 
 def _lot(facility):
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.traceability import catalogue
 
     product = catalogue.create_product(Actor.system(), name="白菜", category="vegetables")
@@ -310,7 +310,7 @@ def _attachment(inspector, check_id):
     """A PDF the check's inspector attached (a real file under the tests' MEDIA_ROOT)."""
     import io
 
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.inspections.attachments import store_attachment
 
     actor = Actor(id=inspector.id, username=inspector.username, role="inspector", region_code="130502")

@@ -90,7 +90,7 @@ def test_a_nul_outside_the_items_still_refuses_the_batch(client, field):
 
 @pytest.fixture
 def farm(make_facility, supervisor, auth_headers):
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.traceability import catalogue
 
     facility = make_facility(kind="farm", name="农场")

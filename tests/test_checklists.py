@@ -1,6 +1,6 @@
 import pytest
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import RuleViolation
 from backend.facilities.models import KINDS
 from backend.inspections import templates

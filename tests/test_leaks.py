@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.csv_export import escape_cell, unescape_cell
 from backend.common.downloads import content_disposition
 from backend.extensions import db

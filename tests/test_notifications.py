@@ -4,10 +4,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
+from backend.common.outbox import OutboxEvent, emit
 from backend.extensions import db
 from backend.notifications import delivery, worker
-from backend.notifications.models import Notification, OutboxEvent
-from backend.notifications.outbox import emit
+from backend.notifications.models import Notification
 
 NOON = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
 
@@ -175,7 +175,7 @@ def _remind_and_deliver():
 
 def _first_unknown_year() -> int:
     """2027 with chinese-calendar 1.11.0 (it covers 2004-2026); later with a newer package."""
-    from backend.common import workdays
+    from backend.calendar import service as workdays
 
     return workdays.package_years().stop
 
@@ -199,8 +199,8 @@ def test_admins_hear_once_from_1_december_that_next_year_is_unknown(make_user, t
 
 
 def test_no_reminder_when_next_year_is_known(make_user, time_machine):
-    from backend.auth.actor import Actor
-    from backend.common import workdays
+    from backend.calendar import service as workdays
+    from backend.common.actor import Actor
 
     admin, year = make_user("admin", "130500"), _first_unknown_year()
     time_machine.move_to(datetime(year - 2, 12, 1, 10, 0, tzinfo=delivery.LOCAL), tick=False)

@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from backend.auth.actor import Actor
 from backend.auth.models import User
 from backend.auth.tokens import issue_pair, open_family
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.recalls.service import create_recall
 from backend.traceability import catalogue

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.inspections.models import InspectionTask
 from backend.recalls.models import Recall

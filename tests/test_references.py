@@ -15,7 +15,7 @@ from tests.test_sampling import sample_body
 
 @pytest.fixture
 def sampling(field, supervisor):
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.traceability import catalogue
 
     system = Actor.system()

@@ -1,9 +1,9 @@
 import pytest
 from geoalchemy2.shape import to_shape
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
+from backend.common.region_codes import is_valid_code, is_within, level_of, scope_prefix
 from backend.extensions import db
-from backend.regions.codes import is_valid_code, is_within, level_of, scope_prefix
 from backend.regions.models import Region
 from seeds.xingtai import COUNTIES
 from tests.helpers import assert_problem

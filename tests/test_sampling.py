@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.inspections.models import InspectionTask
 from backend.recalls.models import Recall
@@ -414,8 +414,8 @@ def test_each_late_stage_of_a_sample_is_escalated_once_to_the_supervisors(client
 
 
 def test_a_late_retest_decision_is_escalated_once(client, lab_setup, monkeypatch):
+    from backend.common.outbox import OutboxEvent
     from backend.notifications import worker
-    from backend.notifications.models import OutboxEvent
 
     _requested(client, lab_setup, monkeypatch)
     _at(monkeypatch, DECIDE_BY + timedelta(seconds=1))

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from backend.auth.actor import Actor
 from backend.auth.models import User
 from backend.auth.tokens import issue_pair, open_family
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.inspections.models import InspectionTask
 from backend.recalls.models import Recall

@@ -82,7 +82,7 @@ def test_cli_reports_bad_region(app):
 
 
 def test_demo_supply_chain_traces_from_farm_to_shops():
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.traceability.models import Lot
     from backend.traceability.trace import trace_lot
 

@@ -6,8 +6,8 @@ import pytest
 from shapely import Point
 from sqlalchemy import event, text
 
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.service import create_facility
 from backend.inspections.models import InspectionTask

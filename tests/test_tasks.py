@@ -153,7 +153,7 @@ def test_open_tasks_move_with_their_facility(client, supervisor, make_user, auth
     db.session.flush()
     from shapely import Point
 
-    from backend.auth.actor import Actor
+    from backend.common.actor import Actor
     from backend.facilities.service import update_facility
     update_facility(Actor.system(), facility, {"location": Point(114.525, 37.065)})
     db.session.refresh(started)

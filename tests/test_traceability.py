@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.traceability import catalogue
 from backend.traceability.models import Holding, TraceEvent

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backend.audit.models import AuditEntry
-from backend.auth.actor import Actor
-from backend.common import workdays
-from backend.common.workdays import LOCAL, compute_deadline, count_working_days, is_working_day
+from backend.calendar import service as workdays
+from backend.calendar.service import LOCAL, compute_deadline, count_working_days, is_working_day
+from backend.common.actor import Actor
 from backend.extensions import db
 from seeds.calendar import calendar_entries, load_calendar
 from tests.helpers import assert_problem

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from backend.common.outbox import OutboxEvent, emit
 from backend.extensions import db
 from backend.notifications import delivery, worker
-from backend.notifications.models import Notification, OutboxEvent
-from backend.notifications.outbox import emit
+from backend.notifications.models import Notification
 from tests import timetravel
 from tests.conftest import database_url_for_tests
 

@@ -71,10 +71,3 @@ def checkpoint_mac(fields: dict, key: str | bytes) -> str:
 
 def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("ascii", "replace"), b.encode("ascii", "replace"))
-
-
-def json_safe(value):
-    """What JSONB will give back, so the hash computed now matches the one re-computed later."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from backend.audit import service
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")

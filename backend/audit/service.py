@@ -1,6 +1,7 @@
 """Audit rules: every write appends one row in the same transaction, chained by a keyed hash.
 
-Services call `record()`; rows are buffered on the session and written just before
+Services call `record()` (backend/common/audit_trail.py, on the lowest floor so that every
+domain can record without importing this package); rows are buffered on the session and written just before
 commit under a transaction-scoped advisory lock, so concurrent writers chain in one
 order while holding the lock only for the moment of commit. The key (AUDIT_KEY) lives
 in the application's configuration, never in the database; signed checkpoints of the
@@ -19,44 +20,22 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from backend.audit import checkpoints
-from backend.audit.chain import GENESIS_HASH, entry_hash, json_safe, legacy_hash, same
+from backend.audit.chain import GENESIS_HASH, entry_hash, legacy_hash, same
 from backend.audit.checkpoints import BadLine, Checkpoint, checkpoint_file
 from backend.audit.models import AuditEntry
-from backend.auth.actor import Actor
-from backend.common import clock
+from backend.common import audit_trail, clock
+from backend.common.actor import Actor
+from backend.common.audit_trail import record  # noqa: F401 (services and tests call audit.record)
 from backend.common.domain_errors import Forbidden
-from backend.common.request_context import current_request_id
 from backend.extensions import db
 
-_PENDING = "foodgrid_audit_pending"
 # Any constant shared by all writers; "FGAUDIT" in ASCII.
 _CHAIN_LOCK_KEY = 0x4647415544495400
 
 
-def record(actor: Actor, action: str, entity_type: str, entity_id=None, *,
-           before: dict | None = None, after: dict | None = None,
-           region_code: str | None = None, session: Session | None = None) -> None:
-    """Queue one audit row for the current transaction."""
-    session = session or db.session()
-    # Begin the transaction now, so that its rollback (which drops the queue) is seen.
-    session.connection()
-    session.info.setdefault(_PENDING, []).append(AuditEntry(
-        occurred_at=clock.now(),
-        actor_id=actor.id,
-        actor_username=actor.username,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        region_code=region_code,
-        before=json_safe(before),
-        after=json_safe(after),
-        request_id=current_request_id(),
-    ))
-
-
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
+    pending = [AuditEntry(**row) for row in audit_trail.take_pending(session)]
     if not pending:
         return
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
@@ -74,7 +53,7 @@ def _write_pending(session: Session) -> None:
 def _drop_pending(session: Session, transaction) -> None:
     # Rows queued by a transaction that rolled back (or was closed) must not leak into the next.
     if transaction.parent is None:
-        session.info.pop(_PENDING, None)
+        audit_trail.take_pending(session)
 
 
 @dataclass

@@ -11,9 +11,9 @@ import uuid
 from flask import Flask, request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
-from backend.auth.actor import Actor
 from backend.auth.service import load_actor
-from backend.errors import problem
+from backend.common.actor import Actor
+from backend.common.problems import problem
 from backend.extensions import jwt
 
 _PUBLIC = "_foodgrid_public"

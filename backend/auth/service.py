@@ -6,9 +6,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from backend.audit import service as audit
 from backend.auth import lockout
-from backend.auth.actor import Actor
 from backend.auth.models import RefreshToken, TokenFamily, User
 from backend.auth.passwords import hash_password, needs_rehash, verify_password
 from backend.auth.tokens import (
@@ -21,7 +19,9 @@ from backend.auth.tokens import (
     seal,
     unseal,
 )
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import TooManyRequests, Unauthorized
 from backend.extensions import db
 

@@ -10,17 +10,17 @@ import uuid
 
 from sqlalchemy import Select, or_, select
 
-from backend.audit import service as audit
-from backend.auth.actor import SUPERVISED_ROLES, Actor
 from backend.auth.lockout import clear_attempts
 from backend.auth.models import ROLES, User
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from backend.auth.tokens import revoke_all_families
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import SUPERVISED_ROLES, Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.regions import service as regions
-from backend.regions.codes import scope_prefix
 
 MANAGERS = ("admin", "supervisor")
 

@@ -11,8 +11,8 @@ import marshmallow as ma
 from marshmallow import fields
 
 from backend.common import json_input
+from backend.common.problems import TYPE_PREFIX
 from backend.common.strict_types import load_json
-from backend.errors import TYPE_PREFIX
 
 STORED = ("created", "replayed")
 KINDS = {403: "forbidden", 409: "conflict"}

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select, func, select
 
-from backend.extensions import db
+from backend.common.db import db
 
 GEOJSON = "application/geo+json"  # RFC 7946 §12
 

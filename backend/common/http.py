@@ -8,8 +8,8 @@ from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
 from backend.common.blueprint import PAGINATION_PARAMETERS
+from backend.common.problems import problem
 from backend.common.request_context import begin_request, current_request_id
-from backend.errors import problem
 
 _ACCEPTS = "_foodgrid_accepts"
 JSON_TYPES = ("application/json",)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
 
-from backend.extensions import db
+from backend.common.db import db
 
 PAGE_DEFAULTS = {"page": 1, "page_size": 20, "max_page_size": 100}
 

@@ -16,7 +16,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from shapely import Point
 from sqlalchemy import or_, select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, DomainError, Forbidden, RuleViolation
 from backend.common.geo import crs_field
 from backend.extensions import db

@@ -15,17 +15,17 @@ from geoalchemy2.shape import to_shape
 from shapely import Point
 from sqlalchemy import Select, case, func, or_, select, union, update
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common import audit_trail as audit
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.geo import to_db, to_wgs84_point
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.identifiers import gln_problem, licence_problem, uscc_problem
 from backend.facilities.models import MARKET_KINDS, Facility
 from backend.facilities.signals import facilities_moved
 from backend.regions.cells import current_cell_ids, locate_cell
-from backend.regions.codes import scope_prefix
 from backend.regions.models import Cell, Region
 from backend.regions.signals import cells_changed
 

@@ -20,8 +20,8 @@ from shapely import Point
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
+from backend.common.actor import Actor
 from backend.common.domain_errors import (
     Conflict,
     Forbidden,

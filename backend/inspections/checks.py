@@ -21,12 +21,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.geo import to_db
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.service import visible_facilities
@@ -35,7 +36,6 @@ from backend.inspections.models import Check, InspectionTask
 from backend.inspections.scoring import clock_skewed, outcome, place, score
 from backend.inspections.templates import published_version, scored_items
 from backend.regions.cells import current_cell_ids, holds_cell
-from backend.regions.codes import scope_prefix
 
 CHECKERS = ("inspector", "supervisor")
 # The device's sending time changes with every retry: it is not part of "the same body".

@@ -14,17 +14,17 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, or_, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import NotFound
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.service import visible_facilities
 from backend.inspections.models import Check, InspectionTask, RectificationOrder
 from backend.inspections.tasks import current_leads
 from backend.regions.cells import current_cell_ids
-from backend.regions.codes import scope_prefix
 
 
 def issue_order(actor: Actor, check: Check) -> RectificationOrder:

@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Select, func, select, update
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound
+from backend.common.region_codes import is_within, scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.signals import facilities_moved
 from backend.inspections.models import InspectionPlan, InspectionTask
 from backend.regions.cells import require_manager_of
-from backend.regions.codes import is_within, scope_prefix
 from backend.regions.models import Assignment
 from backend.regions.service import require_region
 from backend.regions.signals import lead_changed, plan_frequencies

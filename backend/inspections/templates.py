@@ -10,9 +10,9 @@ import uuid
 
 from sqlalchemy import Select, func, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
 from backend.inspections.models import ChecklistItem, ChecklistTemplate

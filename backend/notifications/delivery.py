@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from backend.auth.models import User
+from backend.calendar.service import LOCAL
 from backend.common import clock
-from backend.common.workdays import LOCAL
+from backend.common.outbox import OutboxEvent
+from backend.common.region_codes import is_within
 from backend.extensions import db
-from backend.notifications.models import Notification, OutboxEvent
-from backend.regions.codes import is_within
+from backend.notifications.models import Notification
 
 
 class UnknownTopic(LookupError):

@@ -3,30 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.common.clock import now
 from backend.extensions import db
-
-
-class OutboxEvent(db.Model):
-    """Something to deliver, written in the transaction that caused it (never lost with a
-    crash between the change and the sending). Workers take rows with FOR UPDATE SKIP
-    LOCKED and mark them processed in the transaction that delivers them."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "available_at", postgresql_where=text("processed_at IS NULL")),)
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    topic: Mapped[str] = mapped_column(String(64))  # recall.initiated, task.overdue, …
-    payload: Mapped[dict] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(db.Model):

@@ -5,9 +5,9 @@ import uuid
 
 from sqlalchemy import Select, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import NotFound
 from backend.extensions import db
 from backend.notifications.models import Notification

@@ -21,15 +21,15 @@ from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, update
 
 from backend.audit import service as audit
-from backend.auth.actor import Actor
-from backend.common import clock, workdays
+from backend.calendar import service as workdays
+from backend.common import clock
+from backend.common.actor import Actor
+from backend.common.outbox import OutboxEvent, emit
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
 from backend.notifications import heartbeat
 from backend.notifications.delivery import UnknownTopic, deliver
-from backend.notifications.models import OutboxEvent
-from backend.notifications.outbox import emit
 from backend.recalls.models import Recall
 from backend.sampling import timelines
 from backend.sampling.models import RetestRequest, Sample

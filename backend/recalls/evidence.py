@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.inspections.attachments import OwnerKind, register_owner
 from backend.inspections.models import InspectionTask

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.inspections.models import InspectionTask

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from backend.common.workdays import add_hours, add_working_days
+from backend.calendar.service import add_hours, add_working_days
 
 OPEN = ("proposed", "initiated", "in_progress", "completed")
 ACTIVE = ("initiated", "in_progress")

@@ -12,19 +12,19 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
+from backend.common.outbox import emit
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
-from backend.notifications.outbox import emit
 from backend.recalls import rules
 from backend.recalls.models import Recall, RecallAction, RecallFacility, RecallLot
 from backend.recalls.scope import extend_scope
-from backend.regions.codes import scope_prefix
 from backend.traceability.models import Lot
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
 
-from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.recalls import rules

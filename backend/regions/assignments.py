@@ -16,16 +16,16 @@ from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import case, func, or_, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.calendar.service import LOCAL
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, NotFound, RuleViolation
-from backend.common.workdays import LOCAL
+from backend.common.region_codes import is_within
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.regions.cells import get_cell, locate, require_manager_of, visible_cells
-from backend.regions.codes import is_within
 from backend.regions.models import Assignment, Cell
 from backend.regions.signals import lead_changed, plan_frequencies
 from grid.balance import CellLoad, balance

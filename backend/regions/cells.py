@@ -18,13 +18,13 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.geo import as_multipolygon, to_db
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
-from backend.regions.codes import scope_prefix
 from backend.regions.models import Assignment, Cell, Region
 from backend.regions.service import get_region
 from backend.regions.signals import cells_changed

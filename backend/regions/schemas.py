@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from backend.common.blueprint import QueryArgsSchema
 from backend.common.geojson import GeoJSONGeometry
-from backend.regions.codes import CODE_PATTERN, LEVELS
+from backend.common.region_codes import CODE_PATTERN, LEVELS
 
 REGION_CODE = validate.Regexp(CODE_PATTERN, error="A GB/T 2260 code of 6, 9 or 12 digits.")
 

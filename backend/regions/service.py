@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import NotFound, RuleViolation
+from backend.common.region_codes import is_valid_code
 from backend.extensions import db
-from backend.regions.codes import is_valid_code
 from backend.regions.models import Region
 
 

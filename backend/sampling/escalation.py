@@ -12,14 +12,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
+from backend.common.outbox import emit
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import InspectionTask
 from backend.inspections.tasks import current_leads
-from backend.notifications.outbox import emit
 from backend.recalls.models import Recall, RecallLot
 from backend.sampling.models import CreditEvent, Sample
 from backend.traceability.models import Lot

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import Select, or_, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.sampling.models import Limit

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import Integer, cast, func, select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.regions.codes import scope_prefix
 from backend.sampling.models import Sample
 
 JUDGED = ("qualified", "unqualified", "retest_requested", "retested")

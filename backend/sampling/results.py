@@ -11,11 +11,11 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.calendar.service import LOCAL
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
-from backend.common.workdays import LOCAL
 from backend.extensions import db
 from backend.sampling.escalation import escalate
 from backend.sampling.limits import judge, limit_in_force

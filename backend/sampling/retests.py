@@ -14,11 +14,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.calendar.service import add_hours, add_working_days
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
-from backend.common.workdays import add_hours, add_working_days
 from backend.extensions import db
 from backend.sampling import timelines
 from backend.sampling.models import RetestRequest, Sample

@@ -12,18 +12,18 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, unknown_reference
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.service import referenced_facility
 from backend.inspections.checks import checked_place, require_checker, visible_checks
 from backend.inspections.models import Check
 from backend.regions.cells import current_cell_ids
-from backend.regions.codes import scope_prefix
 from backend.sampling import timelines
 from backend.sampling.models import Sample
 from backend.traceability.catalogue import referenced_lot

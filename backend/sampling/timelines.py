@@ -4,7 +4,7 @@ A lab sample reaches the lab within SAMPLE_DELIVERY_WORKING_DAYS (5) working day
 sampling, and the lab reports within SAMPLE_REPORT_WORKING_DAYS (20) of receiving it; the
 regulator answers a re-test request within RETEST_DECISION_WORKING_DAYS (5). Each deadline
 is stored when its clock starts (sampling, receipt, request), counted as
-`backend.common.workdays` counts ("within N": the deadline itself is still on time).
+`backend.calendar.service` counts ("within N": the deadline itself is still on time).
 A sample is overdue while it waits at a stage past that stage's deadline; the worker
 escalates each stage once.
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, exists, or_
 
-from backend.common.workdays import add_working_days
+from backend.calendar.service import add_working_days
 from backend.sampling.models import RetestRequest, Sample
 
 STAGES = ("delivery", "report", "retest_decision")

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, cast, exists, func, literal,
 from sqlalchemy.orm import selectinload
 from sqlalchemy.types import UserDefinedType
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden
 from backend.extensions import db
 from backend.facilities.models import Facility

@@ -9,7 +9,7 @@ import logging
 import marshmallow as ma
 from sqlalchemy import exc as sa_exc
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.batch import internal, load_item, refused, sent_id
 from backend.common.domain_errors import DomainError
 from backend.errors import flatten_errors, integrity_refusal

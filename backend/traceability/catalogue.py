@@ -12,15 +12,15 @@ import uuid
 
 from sqlalchemy import Select, or_, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
 from backend.auth.models import User
+from backend.common import audit_trail as audit
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
+from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
 from backend.facilities.models import Facility
 from backend.facilities.service import visible_facilities
-from backend.regions.codes import scope_prefix
 from backend.traceability.models import Holding, Lot, Product
 
 STAFF = ("admin", "supervisor", "inspector", "lab")

@@ -33,7 +33,7 @@ from jsonschema.exceptions import best_match
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import DomainError, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.traceability.catalogue import WRITERS, may_record_at

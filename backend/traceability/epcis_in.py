@@ -36,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.traceability.catalogue import create_lot, create_product

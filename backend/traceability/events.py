@@ -33,15 +33,15 @@ from flask import current_app
 from sqlalchemy import Select, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
+from backend.common import audit_trail as audit
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.digest import content_sha256
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
+from backend.common.region_codes import is_within
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.service import referenced_facility, visible_facilities
-from backend.regions.codes import is_within
 from backend.traceability.catalogue import STAFF, writable_facility
 from backend.traceability.models import Holding, Lot, TraceEdge, TraceEvent, TraceEventLot, TraceViolation
 

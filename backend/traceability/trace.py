@@ -19,7 +19,7 @@ import uuid
 from flask import current_app
 from sqlalchemy import text
 
-from backend.auth.actor import Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden, RuleViolation
 from backend.extensions import db
 from backend.traceability.catalogue import STAFF, get_lot

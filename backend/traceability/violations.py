@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy import Select, String, cast, exists, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
-from backend.auth.actor import Actor
 from backend.common import clock
+from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden
-from backend.regions.codes import scope_prefix
+from backend.common.region_codes import scope_prefix
 from backend.traceability.catalogue import STAFF
 from backend.traceability.models import TraceEvent, TraceEventLot, TraceViolation
 

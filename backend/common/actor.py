@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from backend.regions.codes import is_within
+from backend.common.region_codes import is_within
 
 STAFF_ROLES = ("admin", "supervisor", "inspector", "lab")
 # Roles a supervisor may create and manage inside its own region.

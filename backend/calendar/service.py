@@ -41,9 +41,9 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from sqlalchemy import func, select
 
-from backend.audit import service as audit
-from backend.auth.actor import Actor
-from backend.common.calendar_models import CalendarDay
+from backend.calendar.models import CalendarDay
+from backend.common import audit_trail as audit
+from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden, RuleViolation
 from backend.extensions import db
 

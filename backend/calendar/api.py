@@ -6,9 +6,8 @@ from datetime import date
 from flask.views import MethodView
 
 from backend.auth.guard import current_actor
-from backend.common import clock, workdays
-from backend.common.blueprint import Blueprint
-from backend.common.calendar_schemas import (
+from backend.calendar import service as workdays
+from backend.calendar.schemas import (
     CalendarDaySchema,
     CalendarDaySetSchema,
     CalendarYearArgsSchema,
@@ -17,6 +16,8 @@ from backend.common.calendar_schemas import (
     DeadlineArgsSchema,
     DeadlineSchema,
 )
+from backend.common import clock
+from backend.common.blueprint import Blueprint
 from backend.common.domain_errors import NotFound
 from backend.extensions import db
 
