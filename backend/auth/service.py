@@ -27,7 +27,8 @@ from backend.extensions import db
 
 
 def actor_for(user: User) -> Actor:
-    return Actor(id=user.id, username=user.username, role=user.role, region_code=user.region_code)
+    return Actor(id=user.id, username=user.username, role=user.role, region_code=user.region_code,
+                 facility_id=user.facility_id)
 
 
 def claim_login_attempt(username: str) -> lockout.Claim:
@@ -128,9 +129,9 @@ def logout(actor: Actor, family_id) -> None:
 def load_actor(user_id, family_id) -> Actor | None:
     """Who is behind an access token, if the user is active and the session not revoked.
 
-    One light query (four columns, no ORM entity): this runs on every authenticated request."""
+    One light query (five columns, no ORM entity): this runs on every authenticated request."""
     row = db.session.execute(
-        select(User.id, User.username, User.role, User.region_code)
+        select(User.id, User.username, User.role, User.region_code, User.facility_id)
         .join(TokenFamily, TokenFamily.user_id == User.id)
         .where(User.id == user_id, User.is_active, TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
     ).first()

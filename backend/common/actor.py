@@ -17,6 +17,8 @@ class Actor:
     username: str
     role: str
     region_code: str
+    # An enterprise user's facility (None for staff): what "own" means in every policy.
+    facility_id: uuid.UUID | None = None
 
     @classmethod
     def system(cls, region_code: str = "100000") -> "Actor":
@@ -26,6 +28,19 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.role == "system"
+
+    @property
+    def is_admin(self) -> bool:
+        """An administrator or the service itself: scope everywhere."""
+        return self.role == "admin" or self.is_system
+
+    @property
+    def is_staff(self) -> bool:
+        """Supervision staff (admin, supervisor, inspector, lab), not a business."""
+        return self.role in STAFF_ROLES
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
 
     def covers_region(self, code: str) -> bool:
         """Is region `code` inside this actor's region (DESIGN.md §2 scope)?"""

@@ -21,7 +21,8 @@ from backend.common.domain_errors import Conflict, DomainError, Forbidden, RuleV
 from backend.common.geo import crs_field
 from backend.extensions import db
 from backend.facilities.models import KINDS, RISK_LEVELS, STATUSES, Facility
-from backend.facilities.service import WRITERS, create_facility, snapshot, update_facility, visible_facilities
+from backend.facilities.policy import may_write_facilities, visible_facilities
+from backend.facilities.service import create_facility, snapshot, update_facility
 
 MAX_ROWS = 50_000
 COLUMNS = ("name", "kind", "uscc", "licence_no", "address", "lon", "lat", "crs", "risk_level", "status",
@@ -117,7 +118,7 @@ def _import_row(actor: Actor, row: dict, report: ImportReport) -> None:
 
 def import_facilities_csv(actor: Actor, text: str, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import every good row of a CSV text; report the bad ones by line."""
-    if actor.role not in WRITERS and not actor.is_system:
+    if not may_write_facilities(actor):
         raise Forbidden("Only administrators and supervisors import facilities.")
     if "\x00" in text:
         raise RuleViolation("The file contains NUL bytes; is it really CSV text?", code="bad_csv")

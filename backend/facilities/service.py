@@ -15,7 +15,6 @@ from geoalchemy2.shape import to_shape
 from shapely import Point
 from sqlalchemy import Select, case, func, or_, select, union, update
 
-from backend.auth.models import User
 from backend.common import audit_trail as audit
 from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
@@ -24,12 +23,12 @@ from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.identifiers import gln_problem, licence_problem, uscc_problem
 from backend.facilities.models import MARKET_KINDS, Facility
+from backend.facilities.policy import may_write_facilities, visible_facilities
 from backend.facilities.signals import facilities_moved
-from backend.regions.cells import current_cell_ids, locate_cell
+from backend.regions.cells import locate_cell
 from backend.regions.models import Cell, Region
 from backend.regions.signals import cells_changed
 
-WRITERS = ("admin", "supervisor")
 MUTABLE_FIELDS = ("name", "kind", "parent_id", "uscc", "licence_no", "gln", "address", "risk_level", "credit_grade",
                   "status", "sales_area", "operator_name", "operator_phone")
 LEVEL_RANK = case({"township": 4, "county": 3, "city": 2, "province": 1}, value=Region.level, else_=0)
@@ -39,19 +38,6 @@ def snapshot(facility: Facility) -> dict:
     point = to_shape(facility.location)
     return {**{name: getattr(facility, name) for name in MUTABLE_FIELDS},
             "location": [point.x, point.y], "cell_id": facility.cell_id, "region_code": facility.region_code}
-
-
-# ---------------------------------------------------------------- scope
-
-def visible_facilities(actor: Actor, query: Select) -> Select:
-    if actor.role == "admin" or actor.is_system:
-        return query
-    if actor.role == "inspector":
-        return query.where(Facility.cell_id.in_(current_cell_ids(actor.id)))
-    if actor.role == "enterprise":
-        own = select(User.facility_id).where(User.id == actor.id).scalar_subquery()
-        return query.where(Facility.id == own)
-    return query.where(Facility.region_code.startswith(scope_prefix(actor.region_code)))
 
 
 def get_facility(actor: Actor, facility_id: uuid.UUID) -> Facility:
@@ -71,7 +57,7 @@ def referenced_facility(actor: Actor, facility_id: uuid.UUID, *, field: str = "f
 
 
 def _require_writer(actor: Actor, region_code: str) -> None:
-    if actor.role not in WRITERS and not actor.is_system:
+    if not may_write_facilities(actor):
         raise Forbidden("Only administrators and supervisors register and change facilities.")
     if not actor.covers_region(region_code):
         raise Forbidden(f"The facility lies in region {region_code}, outside your region {actor.region_code}.")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 from shapely import Point
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 
 from backend.common import audit_trail as audit
@@ -33,8 +32,8 @@ from backend.common.domain_errors import (
 from backend.common.geo import to_db
 from backend.extensions import db
 from backend.inspections import media
-from backend.inspections.checks import visible_checks
-from backend.inspections.models import ATTACHMENT_OWNERS, Attachment, Check
+from backend.inspections.models import ATTACHMENT_OWNERS, Attachment
+from backend.inspections.policy import OWNERS, visible_attachments
 
 log = logging.getLogger(__name__)
 
@@ -114,32 +113,6 @@ def _same_bytes(stored: Attachment, sha256: str) -> Attachment:
     return stored
 
 
-@dataclass(frozen=True)
-class OwnerKind:
-    """What an attachment may belong to: how to find one in the actor's scope, who may attach
-    to it, and its region. Domains register their own (recall evidence: backend/recalls)."""
-
-    model: type
-    visible: Callable[[Actor, Select], Select]  # narrows a select over `model` to the actor's scope
-    may_attach: Callable[[Actor, object], bool]
-    region_of: Callable[[object], str]
-    forbidden: str
-
-
-OWNERS: dict[str, OwnerKind] = {
-    "check": OwnerKind(
-        Check, visible_checks,
-        lambda actor, check: check.inspector_id == actor.id
-        or (actor.role == "supervisor" and actor.covers_region(check.region_code)),
-        lambda check: check.region_code,
-        "Only the check's inspector or a supervisor of its region may attach files to it."),
-}
-
-
-def register_owner(name: str, kind: OwnerKind) -> None:
-    OWNERS[name] = kind
-
-
 def _attachable_owner(actor: Actor, owner_type: str, owner_id: uuid.UUID):
     owner = _visible_owner(actor, owner_type, owner_id)
     if OWNERS[owner_type].may_attach(actor, owner):
@@ -160,13 +133,6 @@ def _visible_owner(actor: Actor, owner_type: str, owner_id: uuid.UUID):
 
 
 # ---------------------------------------------------------------- reads
-
-def visible_attachments(actor: Actor, query: Select) -> Select:
-    """An attachment is visible exactly where its owner is."""
-    return query.where(or_(*(and_(Attachment.owner_type == name,
-                                  Attachment.owner_id.in_(kind.visible(actor, select(kind.model.id))))
-                             for name, kind in OWNERS.items())))
-
 
 def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> Attachment:
     attachment = db.session.scalar(visible_attachments(actor, select(Attachment).where(

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,14 +30,12 @@ from backend.common.geo import to_db
 from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.facilities.service import visible_facilities
 from backend.inspections import rectification
 from backend.inspections.models import Check, InspectionTask
+from backend.inspections.policy import may_check_at, may_record_checks, visible_checks
 from backend.inspections.scoring import clock_skewed, outcome, place, score
 from backend.inspections.templates import published_version, scored_items
-from backend.regions.cells import current_cell_ids, holds_cell
 
-CHECKERS = ("inspector", "supervisor")
 # The device's sending time changes with every retry: it is not part of "the same body".
 VOLATILE_FIELDS = ("sent_at",)
 
@@ -101,7 +99,7 @@ def record_check(actor: Actor, data: dict) -> Submission:
 
 
 def require_checker(actor: Actor) -> None:
-    if actor.role not in CHECKERS:
+    if not may_record_checks(actor):
         raise Forbidden("Field checks are made by inspectors and supervisors.")
 
 
@@ -127,20 +125,11 @@ def checked_place(actor: Actor, facility_id: uuid.UUID, task_id: uuid.UUID | Non
     """
     facility = db.session.get(Facility, facility_id)
     task = db.session.get(InspectionTask, task_id, with_for_update=True) if task_id is not None else None
-    assigned = task is not None and facility is not None and task.facility_id == facility.id \
-        and task.assignee_id == actor.id
-    in_scope = facility is not None and may_check(actor, facility)
-    if not (in_scope or assigned):
+    if facility is None or not may_check_at(actor, facility, task):
         raise unknown_reference("facility_id", "facility")
     if task_id is not None and (task is None or task.facility_id != facility.id):
         raise unknown_reference("task_id", "task")
     return facility, task
-
-
-def may_check(actor: Actor, facility: Facility) -> bool:
-    if actor.role == "supervisor" and actor.covers_region(facility.region_code):
-        return True
-    return actor.role == "inspector" and facility.cell_id is not None and holds_cell(actor.id, facility.cell_id)
 
 
 def _complete(actor: Actor, check: Check, task: InspectionTask | None) -> None:
@@ -157,19 +146,6 @@ def _complete(actor: Actor, check: Check, task: InspectionTask | None) -> None:
 
 
 # ---------------------------------------------------------------- reads
-
-def visible_checks(actor: Actor, query: Select) -> Select:
-    """Inspectors: their own checks and those of facilities in their cells; supervisors
-    and labs their region; an enterprise its own facility's checks."""
-    if actor.role == "admin" or actor.is_system:
-        return query
-    if actor.role == "inspector":
-        in_cells = select(Facility.id).where(Facility.cell_id.in_(current_cell_ids(actor.id)))
-        return query.where(or_(Check.inspector_id == actor.id, Check.facility_id.in_(in_cells)))
-    if actor.role == "enterprise":
-        return query.where(Check.facility_id.in_(visible_facilities(actor, select(Facility.id))))
-    return query.where(Check.region_code.startswith(scope_prefix(actor.region_code)))
-
 
 def checks_query(actor: Actor, *, facility_id=None, inspector_id=None, task_id=None, region_code=None,
                  outcome: str | None = None, flag: str | None = None, flagged: bool | None = None,

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from backend.common import audit_trail as audit
 from backend.common import clock
@@ -20,11 +20,9 @@ from backend.common.actor import Actor
 from backend.common.domain_errors import NotFound
 from backend.common.region_codes import scope_prefix
 from backend.extensions import db
-from backend.facilities.models import Facility
-from backend.facilities.service import visible_facilities
 from backend.inspections.models import Check, InspectionTask, RectificationOrder
+from backend.inspections.policy import visible_orders
 from backend.inspections.tasks import current_leads
-from backend.regions.cells import current_cell_ids
 
 
 def issue_order(actor: Actor, check: Check) -> RectificationOrder:
@@ -65,20 +63,6 @@ def close_by_follow_up(actor: Actor, task: InspectionTask, check: Check) -> Rect
 
 
 # ---------------------------------------------------------------- reads
-
-def visible_orders(actor: Actor, query: Select) -> Select:
-    """As checks: inspectors their cells' facilities and the orders they issued; an
-    enterprise its own; supervisors and labs their region."""
-    if actor.role == "admin" or actor.is_system:
-        return query
-    if actor.role == "inspector":
-        in_cells = select(Facility.id).where(Facility.cell_id.in_(current_cell_ids(actor.id)))
-        return query.where(or_(RectificationOrder.issued_by == actor.id,
-                               RectificationOrder.facility_id.in_(in_cells)))
-    if actor.role == "enterprise":
-        return query.where(RectificationOrder.facility_id.in_(visible_facilities(actor, select(Facility.id))))
-    return query.where(RectificationOrder.region_code.startswith(scope_prefix(actor.region_code)))
-
 
 def orders_query(actor: Actor, *, status: str | None = None, facility_id: uuid.UUID | None = None,
                  region_code: str | None = None, overdue: bool | None = None,

@@ -24,6 +24,7 @@ from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.signals import facilities_moved
 from backend.inspections.models import InspectionPlan, InspectionTask
+from backend.inspections.policy import may_manage_tasks, visible_tasks
 from backend.regions.cells import require_manager_of
 from backend.regions.models import Assignment
 from backend.regions.service import require_region
@@ -89,16 +90,6 @@ def create_plan(actor: Actor, *, region_code: str, year: int,
     audit.record(actor, "plan.create", "inspection_plan", plan.id,
                  after={"region_code": region_code, "year": year, "tasks": len(tasks)}, region_code=region_code)
     return plan
-
-
-def visible_tasks(actor: Actor, query: Select) -> Select:
-    """Inspectors see the tasks assigned to them; supervisors and admins those of their region."""
-    if actor.role == "inspector":
-        return query.where(InspectionTask.assignee_id == actor.id)
-    if actor.role in ("admin", "supervisor") or actor.is_system:
-        return query if actor.role == "admin" else query.where(
-            InspectionTask.region_code.startswith(scope_prefix(actor.region_code)))
-    raise Forbidden("Inspection tasks are for inspectors and supervisors.")
 
 
 def tasks_query(actor: Actor, *, assignee: str | None = None, status: str | None = None, kind: str | None = None,
@@ -199,7 +190,7 @@ def start_task(actor: Actor, task: InspectionTask) -> InspectionTask:
 
 def cancel_task(actor: Actor, task: InspectionTask, reason: str) -> InspectionTask:
     """A supervisor of the region cancels work that is no longer needed (facility closed…)."""
-    if actor.role not in ("admin", "supervisor") or not actor.covers_region(task.region_code):
+    if not may_manage_tasks(actor) or not actor.covers_region(task.region_code):
         raise Forbidden("Only supervisors of the task's region cancel tasks.")
     task = _locked(task)
     if task.status not in ("open", "in_progress"):

@@ -16,12 +16,11 @@ from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.extensions import db
 from backend.inspections.models import ChecklistItem, ChecklistTemplate
-
-STAFF = ("admin", "supervisor", "inspector", "lab")
+from backend.inspections.policy import may_edit_templates, may_read_templates, visible_templates
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin" and not actor.is_system:
+    if not may_edit_templates(actor):
         raise Forbidden("Only administrators edit checklist templates.")
 
 
@@ -32,11 +31,10 @@ def _snapshot(template: ChecklistTemplate) -> dict:
 
 def templates_query(actor: Actor, *, code: str | None = None, facility_kind: str | None = None,
                     status: str | None = None) -> Select:
-    if actor.role not in STAFF and not actor.is_system:
+    if not may_read_templates(actor):
         raise Forbidden("Checklist templates are for staff.")
-    query = select(ChecklistTemplate).order_by(ChecklistTemplate.code, ChecklistTemplate.version.desc())
-    if actor.role != "admin":
-        query = query.where(ChecklistTemplate.status == "published")  # drafts are the admins' business
+    query = visible_templates(actor, select(ChecklistTemplate)).order_by(ChecklistTemplate.code,
+                                                                         ChecklistTemplate.version.desc())
     if code:
         query = query.where(ChecklistTemplate.code == code)
     if facility_kind:

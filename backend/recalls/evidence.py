@@ -8,10 +8,10 @@ from sqlalchemy import Select
 
 from backend.common.actor import Actor
 from backend.extensions import db
-from backend.inspections.attachments import OwnerKind, register_owner
 from backend.inspections.models import InspectionTask
+from backend.inspections.policy import OwnerKind, register_owner
 from backend.recalls.models import Recall, RecallFacility
-from backend.recalls.service import roles_of, visible_recalls
+from backend.recalls.policy import may_add_evidence, visible_recalls
 
 
 def _visible(actor: Actor, query: Select) -> Select:
@@ -21,8 +21,7 @@ def _visible(actor: Actor, query: Select) -> Select:
 def _may_attach(actor: Actor, row: RecallFacility) -> bool:
     recall = db.session.get(Recall, row.recall_id)
     task = db.session.get(InspectionTask, row.task_id) if row.task_id else None
-    return bool(roles_of(actor, recall) & {"producer", "supervisor", "admin"}) or (
-        task is not None and task.assignee_id == actor.id)
+    return may_add_evidence(actor, recall, task)
 
 
 register_owner("recall_facility", OwnerKind(

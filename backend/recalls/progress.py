@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.inspections.models import InspectionTask
 from backend.recalls import rules
 from backend.recalls.models import Recall, RecallFacility
-from backend.recalls.service import roles_of
+from backend.recalls.policy import may_report_progress, may_steer, may_verify
 
 
 def _in_scope(recall: Recall, facility_id: uuid.UUID) -> RecallFacility:
@@ -46,7 +46,7 @@ def _set_quantities(row: RecallFacility, recovered: Decimal | None, destroyed: D
 def report_progress(actor: Actor, recall: Recall, facility_id: uuid.UUID, *, recovered: Decimal | None = None,
                     destroyed: Decimal | None = None, note: str | None = None) -> RecallFacility:
     """Totals so far at one facility, as the producer reports them (a resend is harmless)."""
-    if not roles_of(actor, recall) & {"producer", "supervisor", "admin"}:
+    if not may_report_progress(actor, recall):
         raise Forbidden("The producer (or a supervisor) reports recall progress.")
     row = _in_scope(recall, facility_id)
     _set_quantities(row, recovered, destroyed)
@@ -60,7 +60,7 @@ def verify_facility(actor: Actor, recall: Recall, facility_id: uuid.UUID, *, rec
     """The inspector saw it on site: quantities confirmed (or corrected), the task done."""
     row = _in_scope(recall, facility_id)
     task = db.session.get(InspectionTask, row.task_id) if row.task_id else None
-    if not (task and task.assignee_id == actor.id) and not roles_of(actor, recall) & {"supervisor", "admin"}:
+    if not may_verify(actor, recall, task):
         raise Forbidden("The inspector given the verification task (or a supervisor) verifies.")
     _set_quantities(row, recovered, destroyed)
     row.status, row.note = "verified", note or row.note
@@ -72,7 +72,7 @@ def verify_facility(actor: Actor, recall: Recall, facility_id: uuid.UUID, *, rec
 
 
 def waive_facility(actor: Actor, recall: Recall, facility_id: uuid.UUID, reason: str) -> RecallFacility:
-    if not roles_of(actor, recall) & {"supervisor", "admin"}:
+    if not may_steer(actor, recall):
         raise Forbidden("Only a supervisor waives a facility's verification.")
     row = _in_scope(recall, facility_id)
     row.status, row.note = "waived", reason

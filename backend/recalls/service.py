@@ -10,50 +10,20 @@ import uuid
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, select
 
-from backend.auth.models import User
 from backend.common import audit_trail as audit
 from backend.common import clock
 from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.outbox import emit
-from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.inspections.models import InspectionTask
 from backend.recalls import rules
 from backend.recalls.models import Recall, RecallAction, RecallFacility, RecallLot
+from backend.recalls.policy import may_open_recall, may_steer, roles_of, visible_recalls
 from backend.recalls.scope import extend_scope
 from backend.traceability.models import Lot
-
-
-def roles_of(actor: Actor, recall: Recall) -> set[str]:
-    """The actor's roles on this recall: its own, plus "producer" for the producer's
-    enterprise user; staff keep theirs only within their region."""
-    roles = {actor.role}
-    if actor.role == "enterprise" and recall.producer_facility_id and db.session.scalar(
-            select(User.facility_id).where(User.id == actor.id)) == recall.producer_facility_id:
-        roles.add("producer")
-    if actor.role in ("supervisor", "inspector", "lab") and not actor.covers_region(recall.region_code):
-        roles.discard(actor.role)  # staff act only on their region's recalls
-    return roles
-
-
-def visible_recalls(actor: Actor, query: Select) -> Select:
-    """Staff see their region's recalls, inspectors also those they verify a facility of
-    (the scope crosses counties); a producer its own."""
-    if actor.role == "admin" or actor.is_system:
-        return query
-    if actor.role == "inspector":
-        verifying = (select(RecallFacility.recall_id).join(InspectionTask, InspectionTask.id == RecallFacility.task_id)
-                     .where(InspectionTask.assignee_id == actor.id))
-        return query.where(or_(Recall.region_code.startswith(scope_prefix(actor.region_code)),
-                               Recall.id.in_(verifying)))
-    if actor.role == "enterprise":
-        own = select(User.facility_id).where(User.id == actor.id).scalar_subquery()
-        return query.where(Recall.producer_facility_id == own)
-    return query.where(Recall.region_code.startswith(scope_prefix(actor.region_code)))
 
 
 def get_recall(actor: Actor, recall_id: uuid.UUID, *, lock: bool = False) -> Recall:
@@ -71,7 +41,7 @@ def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: lis
                   hazard: str | None = None, notice: str | None = None) -> Recall:
     """A proposed recall of a producer's lots (a supervisor's own, or from a complaint).
     A producer outside the caller's region is answered as absent (422), not 403."""
-    if not actor.is_system and actor.role not in ("supervisor", "admin"):
+    if not may_open_recall(actor):
         raise Forbidden("Supervisors of the producer's region open recalls.")
     producer = db.session.get(Facility, producer_facility_id)
     if producer is None or not actor.covers_region(producer.region_code):
@@ -164,7 +134,7 @@ def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
     """A supervisor re-grades the recall; its deadlines follow from the original initiation."""
     if level not in (1, 2, 3):
         raise RuleViolation("The level is 1, 2 or 3.", code="invalid_level", field="level")
-    if not roles_of(actor, recall) & {"supervisor", "admin"} or recall.status not in ("proposed", *rules.ACTIVE):
+    if not may_steer(actor, recall) or recall.status not in ("proposed", *rules.ACTIVE):
         raise Conflict("Only a supervisor changes the level of an open recall.", code="illegal_transition",
                        allowed=rules.allowed_actions(recall.status, roles_of(actor, recall)))
     before = recall.level
@@ -177,7 +147,7 @@ def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
 
 
 def refresh_scope(actor: Actor, recall: Recall) -> int:
-    if not roles_of(actor, recall) & {"supervisor", "admin"} or recall.status not in rules.ACTIVE:
+    if not may_steer(actor, recall) or recall.status not in rules.ACTIVE:
         raise Conflict("The scope of an initiated recall is refreshed by a supervisor.", code="illegal_transition",
                        allowed=rules.allowed_actions(recall.status, roles_of(actor, recall)))
     added = extend_scope(recall)

@@ -12,7 +12,7 @@ from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.recalls import rules
 from backend.recalls.models import Recall, RecallAction, RecallFacility
-from backend.recalls.service import visible_recalls
+from backend.recalls.policy import visible_recalls
 from backend.traceability.models import Lot, Product
 
 

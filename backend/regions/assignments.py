@@ -25,8 +25,9 @@ from backend.common.domain_errors import Conflict, NotFound, RuleViolation
 from backend.common.region_codes import is_within
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.regions.cells import get_cell, locate, require_manager_of, visible_cells
+from backend.regions.cells import get_cell, locate, require_manager_of
 from backend.regions.models import Assignment, Cell
+from backend.regions.policy import may_manage_grid, visible_cells
 from backend.regions.signals import lead_changed, plan_frequencies
 from grid.balance import CellLoad, balance
 
@@ -243,7 +244,7 @@ def balance_region(actor: Actor, *, region_code: str, inspector_ids: list[uuid.U
 def inspector_workload(actor: Actor, inspector_id: uuid.UUID) -> dict:
     """An inspector's current cells, their facilities by kind and risk, and visits required per year."""
     inspector = db.session.get(User, inspector_id)
-    manages = actor.role in ("admin", "supervisor") or actor.is_system
+    manages = may_manage_grid(actor)
     visible = inspector is not None and inspector.role == "inspector" and (
         actor.id == inspector_id or (manages and actor.covers_region(inspector.region_code)))
     if not visible:

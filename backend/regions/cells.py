@@ -26,6 +26,7 @@ from backend.common.geo import as_multipolygon, to_db
 from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.regions.models import Assignment, Cell, Region
+from backend.regions.policy import current_cell_ids, may_manage_grid, may_see_cells, sees_cell_at, visible_cells
 from backend.regions.service import get_region
 from backend.regions.signals import cells_changed
 from grid.crs import area_m2
@@ -33,8 +34,6 @@ from grid.generate import hex_cells, square_cells
 from grid.validate import validate_cells
 
 OVERLAP_TOLERANCE_M2 = 1.0
-MANAGERS = ("admin", "supervisor")
-CELL_VIEWERS = ("admin", "supervisor", "inspector", "lab")
 
 
 @dataclass
@@ -59,31 +58,10 @@ class Generated:
 
 def require_manager_of(actor: Actor, region_code: str) -> None:
     """Only admins and supervisors of the region draw and staff its grid."""
-    if actor.role not in MANAGERS and not actor.is_system:
+    if not may_manage_grid(actor):
         raise Forbidden("Only administrators and supervisors manage the grid.")
     if not actor.covers_region(region_code):
         raise Forbidden(f"Region {region_code} is outside your region {actor.region_code}.")
-
-
-def current_cell_ids(inspector_id: uuid.UUID) -> Select:
-    """Cells an inspector currently holds (as lead or member)."""
-    return select(Assignment.cell_id).where(Assignment.inspector_id == inspector_id, Assignment.valid_to.is_(None))
-
-
-def holds_cell(inspector_id: uuid.UUID, cell_id: uuid.UUID) -> bool:
-    return db.session.scalar(select(
-        current_cell_ids(inspector_id).where(Assignment.cell_id == cell_id).exists())) or False
-
-
-def visible_cells(actor: Actor, query: Select) -> Select:
-    """Inspectors see their own cells; other staff their region; enterprises none."""
-    if actor.role == "inspector":
-        return query.where(Cell.id.in_(current_cell_ids(actor.id)))
-    if actor.role not in CELL_VIEWERS and not actor.is_system:
-        return query.where(False)
-    if actor.role == "admin" or actor.is_system:
-        return query
-    return query.where(Cell.region_code.startswith(scope_prefix(actor.region_code)))
 
 
 def get_cell(actor: Actor, cell_id: uuid.UUID) -> Cell:
@@ -135,7 +113,7 @@ def locate_cell(point: Point, *options) -> Cell | None:
 def require_cell_viewer(actor: Actor) -> None:
     """Answers that name a cell or its inspectors are for roles that see cells at all
     (visible_cells): an enterprise sees none, so such an action is not for it (403)."""
-    if actor.role not in CELL_VIEWERS and not actor.is_system:
+    if not may_see_cells(actor):
         raise Forbidden("Grid cells and their inspectors are for supervision staff.")
 
 
@@ -146,7 +124,7 @@ def locate(actor: Actor, point: Point) -> Cell:
     within their region; never for an enterprise."""
     require_cell_viewer(actor)
     cell = locate_cell(point, joinedload(Cell.assignments).joinedload(Assignment.inspector))
-    if cell is None or not (actor.covers_region(cell.region_code) or actor.role == "admin"):
+    if cell is None or not sees_cell_at(actor, cell.region_code):
         raise NotFound("No active cell covers this point.", code="no_cell_here")
     return cell
 

@@ -16,12 +16,13 @@ from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.sampling.models import Limit
+from backend.sampling.policy import may_maintain_limits
 from backend.sampling.units import UNITS
 
 
 def create_limit(actor: Actor, *, analyte: str, food_category: str, unit: str, standard: str, valid_from: date,
                  max_value: Decimal | None = None, must_not_detect: bool = False, lod: Decimal | None = None) -> Limit:
-    if actor.role != "admin" and not actor.is_system:
+    if not may_maintain_limits(actor):
         raise Forbidden("Only administrators maintain the limits table.")
     if unit not in UNITS:
         raise RuleViolation(f"Unknown unit {unit!r}.", code="unknown_unit", field="unit")

@@ -12,6 +12,7 @@ from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.sampling.models import Sample
+from backend.sampling.policy import may_read_reports
 
 JUDGED = ("qualified", "unqualified", "retest_requested", "retested")
 GROUPS = {
@@ -24,7 +25,7 @@ GROUPS = {
 
 def pass_rate(actor: Actor, *, group_by: str, region_code: str | None = None, since: datetime | None = None,
               until: datetime | None = None) -> list[dict]:
-    if actor.role not in ("admin", "supervisor", "lab", "inspector"):
+    if not may_read_reports(actor):
         raise Forbidden("Reports are for supervision staff.")
     key = GROUPS[group_by].label("key")
     qualified = func.sum(cast(Sample.status == "qualified", Integer))

@@ -22,6 +22,7 @@ from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.sampling import timelines
 from backend.sampling.models import RetestRequest, Sample
+from backend.sampling.policy import may_decide_retest, may_record_notification, may_request_retest
 
 
 def notify(actor: Actor, sample: Sample, notified_at: datetime | None = None) -> Sample:
@@ -30,7 +31,7 @@ def notify(actor: Actor, sample: Sample, notified_at: datetime | None = None) ->
     The time given must lie between the verdict and now: the business cannot have been
     told a result before there was one, and a time in the future would let staff move the
     7-working-day window (食品安全法 art. 88) at will. Recorded once; repeating changes nothing."""
-    if actor.role not in ("admin", "supervisor", "inspector", "lab") or not actor.covers_region(sample.region_code):
+    if not may_record_notification(actor, sample):
         raise Forbidden("Supervision staff of the sample's region record notifications.")
     if sample.verdict_at is None:
         raise Conflict("There is no result to notify yet.", code="no_verdict")
@@ -55,7 +56,7 @@ def retest_window_end(sample: Sample) -> datetime:
 
 
 def request_retest(actor: Actor, sample: Sample, *, method: str, reason: str) -> RetestRequest:
-    if actor.role not in ("enterprise", "supervisor", "admin"):
+    if not may_request_retest(actor):
         raise Forbidden("The business (or a supervisor on its behalf) requests a re-test.")
     if sample.status != "unqualified" or sample.notified_at is None:
         raise Conflict("Only an unqualified result the business was notified of can be re-tested.",
@@ -86,7 +87,7 @@ def request_of(sample: Sample) -> RetestRequest | None:
 
 def decide_retest(actor: Actor, sample: Sample, *, accept: bool, lab_name: str | None = None) -> RetestRequest:
     """A supervisor accepts (the re-test lab must differ from the first) or refuses."""
-    if actor.role not in ("supervisor", "admin") or not actor.covers_region(sample.region_code):
+    if not may_decide_retest(actor, sample):
         raise Forbidden("Supervisors of the sample's region decide re-test requests.")
     request = request_of(sample)
     if request is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert
 
@@ -21,11 +21,12 @@ from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.facilities.service import referenced_facility
-from backend.inspections.checks import checked_place, require_checker, visible_checks
+from backend.inspections.checks import checked_place, require_checker
 from backend.inspections.models import Check
-from backend.regions.cells import current_cell_ids
+from backend.inspections.policy import visible_checks
 from backend.sampling import timelines
 from backend.sampling.models import Sample
+from backend.sampling.policy import may_enter_results, may_link_lot, visible_samples
 from backend.traceability.catalogue import referenced_lot
 
 SEAL_NUMBER_UNIQUE = "uq_samples_sample_no"
@@ -118,19 +119,6 @@ def _seal_taken(sample_no: str) -> Conflict:
                     field="sample_no")
 
 
-def visible_samples(actor: Actor, query: Select) -> Select:
-    """Inspectors: the samples they took and those of their cells; staff their region; a
-    business the samples taken at its facility."""
-    if actor.role == "admin" or actor.is_system:
-        return query
-    if actor.role == "inspector":
-        return query.where(or_(Sample.collected_by == actor.id, Sample.cell_id.in_(current_cell_ids(actor.id))))
-    if actor.role == "enterprise":
-        from backend.facilities.service import visible_facilities
-        return query.where(Sample.facility_id.in_(visible_facilities(actor, select(Facility.id))))
-    return query.where(Sample.region_code.startswith(scope_prefix(actor.region_code)))
-
-
 def samples_query(actor: Actor, *, status: str | None = None, method: str | None = None, facility_id=None,
                   region_code: str | None = None, lot_id=None, overdue: bool | None = None) -> Select:
     """`overdue`: past a timeline's deadline at its current stage (see `timelines`)."""
@@ -158,7 +146,7 @@ def get_sample(actor: Actor, sample_id: uuid.UUID, *, lock: bool = False) -> Sam
 
 
 def require_lab_of(actor: Actor, sample: Sample) -> None:
-    if actor.role != "lab" or not actor.covers_region(sample.region_code):
+    if not may_enter_results(actor, sample):
         raise Forbidden("Lab results are entered by a lab serving the sample's region.", code="not_the_lab")
 
 
@@ -180,7 +168,7 @@ def receive_in_lab(actor: Actor, sample: Sample, lab_name: str) -> Sample:
 
 def link_lot(actor: Actor, sample: Sample, lot_id: uuid.UUID) -> Sample:
     """The lot becomes known after sampling (from the label's code and producer)."""
-    if actor.role not in ("admin", "supervisor", "inspector") or not actor.covers_region(sample.region_code):
+    if not may_link_lot(actor, sample):
         raise Forbidden("Supervision staff of the sample's region link its lot.")
     referenced_lot(actor, lot_id)
     sample.lot_id = lot_id

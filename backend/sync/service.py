@@ -21,8 +21,8 @@ from backend.common.domain_errors import Forbidden
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.inspections.models import ChecklistTemplate, InspectionTask
-from backend.regions.cells import current_cell_ids
 from backend.regions.models import Assignment, Cell
+from backend.regions.policy import current_cell_ids
 from backend.sync.cursor import Cursor
 from backend.sync.models import SyncTombstone
 

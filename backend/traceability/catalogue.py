@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
-from backend.auth.models import User
 from backend.common import audit_trail as audit
 from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
@@ -20,15 +19,14 @@ from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.facilities.identifiers import gs1_check_digit
 from backend.facilities.models import Facility
-from backend.facilities.service import visible_facilities
+from backend.facilities.policy import visible_facilities
 from backend.traceability.models import Holding, Lot, Product
-
-STAFF = ("admin", "supervisor", "inspector", "lab")
-WRITERS = ("admin", "supervisor", "inspector", "enterprise")
+from backend.traceability.policy import WRITERS as WRITERS  # epcis reads it here
+from backend.traceability.policy import may_record, visible_lots, visible_products
 
 
 def require_writer(actor: Actor) -> None:
-    if actor.role not in WRITERS and not actor.is_system:
+    if not may_record(actor):
         raise Forbidden("Traceability data is recorded by businesses, inspectors and supervisors.")
 
 
@@ -56,7 +54,7 @@ def create_product(actor: Actor, *, name: str, category: str, gtin: str | None =
         if db.session.scalar(select(Product.id).where(Product.gtin == gtin)):
             raise Conflict(f"A product with GTIN {gtin} exists.", code="duplicate_gtin", field="gtin")
     if owner_facility_id is None and actor.role == "enterprise":
-        owner_facility_id = own_facility_id(actor)  # so that the business sees what it registered
+        owner_facility_id = actor.facility_id  # so that the business sees what it registered
     if owner_facility_id is not None:
         writable_facility(actor, owner_facility_id, field="owner_facility_id")
     product = Product(name=name, category=category, gtin=gtin, owner_facility_id=owner_facility_id)
@@ -64,24 +62,6 @@ def create_product(actor: Actor, *, name: str, category: str, gtin: str | None =
     db.session.flush()
     audit.record(actor, "product.create", "product", product.id, after={"name": name, "gtin": gtin})
     return product
-
-
-def own_facility_id(actor: Actor) -> uuid.UUID | None:
-    return db.session.scalar(select(User.facility_id).where(User.id == actor.id))
-
-
-def visible_products(actor: Actor, query: Select) -> Select:
-    """Staff see every product. An enterprise user sees the products its facility owns
-    (registered them; a product an enterprise registers is owned by its facility) and
-    those of the lots it sees (produced or holds, as visible_lots): what it makes or
-    handles, never another business's catalogue. Others: none."""
-    if actor.role in STAFF or actor.is_system:
-        return query
-    if actor.role == "enterprise":
-        mine = visible_facilities(actor, select(Facility.id))
-        handled = visible_lots(actor, select(Lot.product_id))
-        return query.where(or_(Product.owner_facility_id.in_(mine), Product.id.in_(handled)))
-    raise Forbidden("Products are for staff and businesses.")
 
 
 def products_query(actor: Actor, *, gtin: str | None = None, q: str | None = None) -> Select:
@@ -111,16 +91,6 @@ def create_lot(actor: Actor, *, lot_code: str, product_id: uuid.UUID, facility_i
     audit.record(actor, "lot.create", "lot", lot.id, region_code=lot.region_code,
                  after={"lot_code": lot_code, "product_id": product_id, "facility_id": facility_id})
     return lot
-
-
-def visible_lots(actor: Actor, query: Select) -> Select:
-    if actor.role in STAFF or actor.is_system:
-        return query
-    if actor.role == "enterprise":
-        mine = visible_facilities(actor, select(Facility.id))
-        held = select(Holding.lot_id).where(Holding.facility_id.in_(mine))
-        return query.where(or_(Lot.facility_id.in_(mine), Lot.id.in_(held)))
-    raise Forbidden("Lots are for staff and businesses.")
 
 
 def lots_query(actor: Actor, *, lot_code: str | None = None, product_id=None, facility_id=None,

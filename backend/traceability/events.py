@@ -37,13 +37,14 @@ from backend.common import audit_trail as audit
 from backend.common import clock
 from backend.common.actor import Actor
 from backend.common.digest import content_sha256
-from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
+from backend.common.domain_errors import Conflict, RuleViolation
 from backend.common.region_codes import is_within
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.facilities.service import referenced_facility, visible_facilities
-from backend.traceability.catalogue import STAFF, writable_facility
+from backend.facilities.service import referenced_facility
+from backend.traceability.catalogue import writable_facility
 from backend.traceability.models import Holding, Lot, TraceEdge, TraceEvent, TraceEventLot, TraceViolation
+from backend.traceability.policy import visible_events
 
 INTO = ("harvest", "produce", "receive")  # the subject lot arrives at the facility
 OUT_OF = ("ship", "sell", "destroy")  # the subject lot leaves it
@@ -206,12 +207,7 @@ def _violation(kind: str, event: TraceEvent, lot: Lot, facility: Facility, detai
 def events_query(actor: Actor, *, lot_id: uuid.UUID | None = None, facility_id: uuid.UUID | None = None,
                  type: str | None = None) -> Select:
     """Events in scope: staff see all (traces cross regions), a business those at its facility."""
-    query = select(TraceEvent).order_by(TraceEvent.occurred_at.desc(), TraceEvent.id)
-    if actor.role == "enterprise":
-        mine = visible_facilities(actor, select(Facility.id))
-        query = query.where(or_(TraceEvent.facility_id.in_(mine), TraceEvent.other_facility_id.in_(mine)))
-    elif actor.role not in STAFF and not actor.is_system:
-        raise Forbidden("Trace events are for staff and businesses.")
+    query = visible_events(actor, select(TraceEvent)).order_by(TraceEvent.occurred_at.desc(), TraceEvent.id)
     if lot_id:
         query = query.where(TraceEvent.id.in_(select(TraceEventLot.event_pk).where(TraceEventLot.lot_id == lot_id)))
     if facility_id:

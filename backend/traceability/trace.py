@@ -22,7 +22,8 @@ from sqlalchemy import text
 from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden, RuleViolation
 from backend.extensions import db
-from backend.traceability.catalogue import STAFF, get_lot
+from backend.traceability.catalogue import get_lot
+from backend.traceability.policy import is_trace_staff
 
 # {step} joins an edge to the walk in the direction traced; {next_*} is where it leads.
 _TRACE_SQL = """
@@ -124,7 +125,7 @@ def walk(lot_id: uuid.UUID, direction: str, max_depth: int, max_nodes: int) -> d
 def trace_lot(actor: Actor, lot_id: uuid.UUID, *, direction: str = "both", max_depth: int = 20) -> dict:
     """Where a lot came from (back), where it went (forward), or both, with totals; at most
     TRACE_MAX_DEPTH hops (a deeper request is refused) and TRACE_MAX_NODES nodes a direction."""
-    if actor.role not in STAFF and not actor.is_system:
+    if not is_trace_staff(actor):
         raise Forbidden("Traces are for supervision staff.")
     depth_cap, max_nodes = current_app.config["TRACE_MAX_DEPTH"], current_app.config["TRACE_MAX_NODES"]
     if max_depth > depth_cap:

@@ -13,8 +13,8 @@ from backend.common import clock
 from backend.common.actor import Actor
 from backend.common.domain_errors import Forbidden
 from backend.common.region_codes import scope_prefix
-from backend.traceability.catalogue import STAFF
 from backend.traceability.models import TraceEvent, TraceEventLot, TraceViolation
+from backend.traceability.policy import is_trace_staff, violations_in_scope
 
 
 def _unmatched_receipts(grace: timedelta) -> Select:
@@ -35,7 +35,7 @@ def _unmatched_receipts(grace: timedelta) -> Select:
 
 def violations_query(actor: Actor, *, region_code: str | None = None, type: str | None = None,
                      since: datetime | None = None, until: datetime | None = None) -> Select:
-    if actor.role not in STAFF and not actor.is_system:
+    if not is_trace_staff(actor):
         raise Forbidden("Violations are for supervision staff.")
     recorded = (select(TraceViolation.id, TraceViolation.type, TraceEvent.event_id, TraceViolation.lot_id,
                        TraceViolation.facility_id, TraceViolation.region_code, TraceViolation.detail,
@@ -44,9 +44,7 @@ def violations_query(actor: Actor, *, region_code: str | None = None, type: str 
     grace = timedelta(hours=current_app.config["TRACE_GRACE_HOURS"])
     rows = union_all(recorded, _unmatched_receipts(grace)).subquery()
     query = select(rows)
-    conditions = []
-    if actor.role != "admin" and not actor.is_system:
-        conditions.append(rows.c.region_code.startswith(scope_prefix(actor.region_code)))
+    conditions = violations_in_scope(actor, rows.c.region_code)
     if region_code:
         conditions.append(rows.c.region_code.startswith(scope_prefix(region_code)))
     if type:
