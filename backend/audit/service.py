@@ -75,7 +75,7 @@ class CheckpointRefused(RuntimeError):
 
 
 def _require_admin(actor: Actor) -> None:
-    if actor.role not in ("admin", "system"):
+    if not actor.is_admin:
         raise Forbidden("Only administrators may read the audit log.")
 
 

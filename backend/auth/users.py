@@ -10,19 +10,18 @@ import uuid
 
 from sqlalchemy import Select, or_, select
 
+from backend.auth import policy
 from backend.auth.lockout import clear_attempts
 from backend.auth.models import ROLES, User
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from backend.auth.tokens import revoke_all_families
 from backend.common import audit_trail as audit
 from backend.common import clock
-from backend.common.actor import SUPERVISED_ROLES, Actor
+from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.regions import service as regions
-
-MANAGERS = ("admin", "supervisor")
 
 
 def snapshot(user: User) -> dict:
@@ -35,21 +34,15 @@ def snapshot(user: User) -> dict:
 
 
 def _require_manager(actor: Actor) -> None:
-    if actor.role not in MANAGERS and not actor.is_system:
+    if not policy.may_manage_users(actor):
         raise Forbidden("Only administrators and supervisors manage users.")
-
-
-def _may_manage(actor: Actor, role: str, region_code: str) -> bool:
-    if actor.role == "admin" or actor.is_system:
-        return True
-    return actor.role == "supervisor" and role in SUPERVISED_ROLES and actor.covers_region(region_code)
 
 
 def _check_assignable(actor: Actor, role: str, region_code: str) -> None:
     if role not in ROLES:
         raise RuleViolation(f"Unknown role {role!r}.", code="unknown_role", field="role")
     regions.require_region(region_code)
-    if not _may_manage(actor, role, region_code):
+    if not policy.may_manage(actor, role, region_code):
         raise Forbidden(f"A {actor.role} may not give role {role!r} in region {region_code}.")
 
 
@@ -63,9 +56,7 @@ def users_query(actor: Actor, *, role: str | None = None, region_code: str | Non
                 is_active: bool | None = None, q: str | None = None) -> Select:
     """Users the actor may see, filtered, ordered by username."""
     _require_manager(actor)
-    query = select(User).order_by(User.username)
-    if actor.role == "supervisor":
-        query = query.where(User.region_code.startswith(scope_prefix(actor.region_code)))
+    query = policy.visible_users(actor, select(User)).order_by(User.username)
     if role:
         query = query.where(User.role == role)
     if region_code:
@@ -84,7 +75,7 @@ def get_user(actor: Actor, user_id: uuid.UUID) -> User:
         return db.session.get(User, user_id)
     _require_manager(actor)
     user = db.session.get(User, user_id)
-    if user is None or not (actor.role == "admin" or actor.covers_region(user.region_code)):
+    if user is None or not policy.sees_user(actor, user):
         raise NotFound("No such user.")
     return user
 
@@ -107,7 +98,7 @@ def create_user(actor: Actor, *, username: str, display_name: str, role: str, re
 
 def update_user(actor: Actor, user: User, changes: dict) -> User:
     """Apply allowed changes; a new password or deactivation ends the user's sessions."""
-    if not _may_manage(actor, user.role, user.region_code):
+    if not policy.may_manage(actor, user.role, user.region_code):
         raise Forbidden("You may not change this user.")
     if user.id == actor.id and (changes.get("is_active") is False or changes.get("role", user.role) != user.role):
         raise RuleViolation("You cannot deactivate yourself or change your own role.", code="self_change")

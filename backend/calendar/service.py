@@ -209,7 +209,7 @@ def _snapshot(row: CalendarDay | None) -> dict | None:
 
 
 def _require_admin(actor: Actor) -> None:
-    if not (actor.is_system or actor.role == "admin"):
+    if not actor.is_admin:
         raise Forbidden("Only administrators maintain the working-day calendar.")
 
 

@@ -25,6 +25,7 @@ from backend.regions.models import Assignment, Cell
 from backend.regions.policy import current_cell_ids
 from backend.sync.cursor import Cursor
 from backend.sync.models import SyncTombstone
+from backend.sync.policy import may_sync
 
 STAGES = ("templates", "cells", "facilities", "tasks", "tombstones")
 OPEN = ("open", "in_progress")
@@ -129,7 +130,7 @@ def _keyed(stage: str, scope: _Scope) -> tuple[Select, object]:
 
 def sync(actor: Actor, cursor: Cursor, limit: int) -> Page:
     """One page of changes since the cursor; `has_more` until the round is complete."""
-    if actor.role != "inspector":
+    if not may_sync(actor):
         raise Forbidden("Sync serves inspectors' phones.")
     upto = cursor.upto or db.session.scalar(select(cast(func.pg_current_snapshot(), db.String)))
     scope = _Scope(actor, cursor.since)
