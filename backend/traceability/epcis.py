@@ -191,6 +191,7 @@ def _capture_one(actor: Actor, event: dict, context, places: Places) -> dict:
                                 facility_id=mapped.facility.id, lines=resolve_lines(actor, mapped),
                                 other_facility_id=mapped.other and mapped.other.id, reference=mapped.reference,
                                 extensions=mapped.extensions, source="epcis")
+        db.session.flush()  # a value the database refuses shows here, not at the savepoint's release
     except sa_exc.DataError:
         raise _conflict() from None
     # Not created: the same eventID committed meanwhile by another request, a duplicate.
