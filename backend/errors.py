@@ -23,7 +23,13 @@ from werkzeug.exceptions import HTTPException
 
 from backend.common.domain_errors import Conflict, DomainError, RuleViolation, TooManyRequests
 from backend.common.json_input import JsonInputError
-from backend.common.problems import HTTP_CODES, PROBLEM_MIMETYPE, TYPE_PREFIX, problem  # noqa: F401 (re-exported)
+from backend.common.problems import (  # noqa: F401 (re-exported)
+    HTTP_CODES,
+    PROBLEM_MIMETYPE,
+    TYPE_PREFIX,
+    flatten_errors,
+    problem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +45,6 @@ DATABASE_OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.Pendi
 def is_database_outage(error: BaseException) -> bool:
     """A lost or unusable connection (the server restarted, the backend was terminated)."""
     return isinstance(error, DATABASE_OUTAGES) or bool(getattr(error, "connection_invalidated", False))
-
-
-def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow's nested error dict into `field.path -> [messages]`."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            key = str(key)
-            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
-            for sub_path, sub_messages in flatten_errors(value, path).items():
-                flat.setdefault(sub_path, []).extend(sub_messages)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        flat[prefix or "body"] = list(messages)
-    elif isinstance(messages, list):
-        for index, value in enumerate(messages):
-            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
-    else:
-        flat[prefix or "body"] = [str(messages)]
-    return flat
 
 
 def validation_errors(data: dict) -> dict[str, list[str]]:

@@ -38,3 +38,22 @@ def problem(status: int, code: str, detail: str | None = None, *, headers=None, 
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error dict into `field.path -> [messages]`."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            key = str(key)
+            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else key)
+            for sub_path, sub_messages in flatten_errors(value, path).items():
+                flat.setdefault(sub_path, []).extend(sub_messages)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "body"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat

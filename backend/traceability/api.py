@@ -135,11 +135,7 @@ class TraceEventBatch(MethodView):
     @blp.alt_response(403, description="Labs do not record trace events")
     def post(self, data):
         """Record up to 1,000 events; the valid ones are stored, each refused one reported."""
-        if len(data["events"]) > current_app.config["TRACE_BATCH_MAX"]:
-            raise RuleViolation("Too many events in one batch.", code="batch_too_large", field="events")
-        actor = current_actor()
-        catalogue.require_writer(actor)
-        results = batch.record_each(actor, data["events"])
+        results = batch.record_batch(current_actor(), data["events"])
         db.session.commit()
         return summary(results)
 

@@ -34,7 +34,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from backend.common.actor import Actor
-from backend.common.domain_errors import DomainError, Forbidden, RuleViolation
+from backend.common.batch import limit_size, run_batch
+from backend.common.domain_errors import Forbidden, RuleViolation
 from backend.extensions import db
 from backend.traceability.catalogue import WRITERS, may_record_at
 from backend.traceability.epcis_ids import URI, event_id_of
@@ -141,70 +142,88 @@ def capture(actor: Actor, document) -> dict:
                             code="epcis_invalid", errors=errors)
     events = document["epcisBody"]["eventList"]
     limit = current_app.config["TRACE_BATCH_MAX"]
-    if len(events) > limit:
-        raise RuleViolation(f"At most {limit} events per document; send the rest in another.",
-                            code="batch_too_large", field="/epcisBody/eventList")
+    limit_size(events, limit, "/epcisBody/eventList", f"At most {limit} events per document; send the rest in another.")
+    times = [parse_time(event["eventTime"]) for event in events]  # the schema made both required and valid
+    order = sorted(range(len(events)), key=lambda i: times[i])
+    places = Places()
+    results = run_batch([events[i] for i in order],
+                        lambda event: _capture_one(actor, event, document.get("@context"), places),
+                        session=db.session, isolation="savepoint", load=_storable, on_integrity=_conflict,
+                        key="eventID", noun="event")
+    return _report(events, [(order[result["index"]], result) for result in results])
+
+
+def sent_of(event: dict) -> str:
+    """The event as the report names it: its eventID as sent, else its hash."""
+    return event.get("eventID") or event_hash(event)
+
+
+def _storable(event: dict) -> dict:
+    event_id = event_id_of(sent_of(event))
+    if len(event_id) > 200 or "\x00" in event_id:
+        raise Refuse("An eventID of more than 200 characters, or with NUL, cannot be stored.",
+                     code="epcis_bad_identifier")
+    return event
+
+
+def _conflict(error=None) -> Refuse:
+    return Refuse("The event conflicts with data stored meanwhile, or holds a value that cannot be stored; "
+                  "retry or correct it.", code="conflict")
+
+
+def _capture_one(actor: Actor, event: dict, context, places: Places) -> dict:
+    """One event in its savepoint (run_batch): skipped, a duplicate, or stored (with its warnings)."""
+    occurred_at = parse_time(event["eventTime"])
+    try:
+        mapped = map_event(event, occurred_at, context, places)
+    except Skip as skipped:
+        return {"status": "skipped", "reasons": [str(skipped)]}
+    # Before any product or lot is made for it; a place out of scope reads as unknown.
+    if not may_record_at(actor, mapped.facility.id):
+        raise unknown_place(location_of(event))
+    event_id = event_id_of(sent_of(event))
+    try:
+        # eventIDs are unique per facility (events.py): another business's cannot be probed.
+        if db.session.scalar(select(TraceEvent.id).where(TraceEvent.facility_id == mapped.facility.id,
+                                                         TraceEvent.event_id == event_id)) is not None:
+            return {"status": "replayed"}
+        recorded = record_event(actor, event_id=event_id, type=mapped.type, occurred_at=occurred_at,
+                                facility_id=mapped.facility.id, lines=resolve_lines(actor, mapped),
+                                other_facility_id=mapped.other and mapped.other.id, reference=mapped.reference,
+                                extensions=mapped.extensions, source="epcis")
+        db.session.flush()  # a value the database refuses shows here, not at the savepoint's release
+    except sa_exc.DataError:
+        raise _conflict() from None
+    # Not created: the same eventID committed meanwhile by another request, a duplicate.
+    return {"status": "created" if recorded.created else "replayed", "warnings": mapped.warnings}
+
+
+def _report(events: list, results: list[tuple[int, dict]]) -> dict:
+    """The capture report from run_batch's answers (in eventTime order), by index in the document."""
     report = {"received": len(events), "stored": 0, "duplicates": [], "skipped": [], "rejected": [],
               "warnings": [], "unknown_glns": []}
-    times = [parse_time(event["eventTime"]) for event in events]  # the schema made both required and valid
-    places = Places()
-    for index in sorted(range(len(events)), key=lambda i: times[i]):
-        _capture_one(actor, index, events[index], times[index], document.get("@context"), places, report)
+    for index, result in results:
+        sent = sent_of(events[index])
+        if result["status"] == "created":
+            report["stored"] += 1
+            if result["warnings"]:
+                report["warnings"].append(_note(index, sent, result["warnings"]))
+        elif result["status"] == "replayed":
+            report["duplicates"].append(sent)
+        elif result["status"] == "skipped":
+            report["skipped"].append(_note(index, sent, result["reasons"]))
+        else:
+            problem = result["problem"]
+            report["unknown_glns"].extend(problem.get("glns", ()))
+            details = [f"{path}: {message}" for path, messages in (problem.get("errors") or {}).items()
+                       for message in messages]
+            report["rejected"].append(_note(index, sent, problem.get("reasons") or [problem["detail"], *details],
+                                            problem["code"]))
     for key in ("skipped", "rejected", "warnings"):
         report[key].sort(key=lambda item: item["index"])
     report["unknown_glns"] = sorted(set(report["unknown_glns"]))
     return report
 
 
-def _capture_one(actor: Actor, index: int, event: dict, occurred_at: datetime, context, places: Places,
-                 report: dict) -> None:
-    sent = event.get("eventID") or event_hash(event)  # the report names events as sent
-    event_id = event_id_of(sent)
-
-    def note(kind: str, reasons: list[str], code: str | None = None) -> None:
-        report[kind].append({"index": index, "eventID": sent, **({"code": code} if code else {}),
-                             "reasons": reasons})
-
-    if len(event_id) > 200 or "\x00" in event_id:
-        return note("rejected", ["An eventID of more than 200 characters, or with NUL, cannot be stored."],
-                    "epcis_bad_identifier")
-    savepoint = db.session.begin_nested()
-    try:
-        mapped = map_event(event, occurred_at, context, places)
-        # Before any product or lot is made for it; a place out of scope reads as unknown.
-        if not may_record_at(actor, mapped.facility.id):
-            raise unknown_place(location_of(event))
-        # eventIDs are unique per facility (events.py): another business's cannot be probed.
-        if db.session.scalar(select(TraceEvent.id).where(TraceEvent.facility_id == mapped.facility.id,
-                                                         TraceEvent.event_id == event_id)) is not None:
-            savepoint.rollback()
-            report["duplicates"].append(sent)
-            return None
-        recorded = record_event(actor, event_id=event_id, type=mapped.type, occurred_at=occurred_at,
-                                facility_id=mapped.facility.id, lines=resolve_lines(actor, mapped),
-                                other_facility_id=mapped.other and mapped.other.id, reference=mapped.reference,
-                                extensions=mapped.extensions, source="epcis")
-        savepoint.commit()
-    except Skip as skipped:
-        savepoint.rollback()
-        return note("skipped", [str(skipped)])
-    except Refuse as refused:
-        savepoint.rollback()
-        report["unknown_glns"].extend(refused.glns)
-        return note("rejected", refused.reasons, refused.code)
-    except DomainError as error:
-        savepoint.rollback()
-        details = [f"{path}: {message}" for path, messages in (error.extra.get("errors") or {}).items()
-                   for message in messages]
-        return note("rejected", [error.detail, *details], error.code)
-    except (sa_exc.IntegrityError, sa_exc.DataError):
-        savepoint.rollback()
-        return note("rejected", ["The event conflicts with data stored meanwhile, or holds a value that cannot "
-                                 "be stored; retry or correct it."], "conflict")
-    if not recorded.created:  # the same eventID committed meanwhile by another request
-        report["duplicates"].append(sent)
-        return None
-    report["stored"] += 1
-    if mapped.warnings:
-        note("warnings", mapped.warnings)
-    return None
+def _note(index: int, sent: str, reasons: list[str], code: str | None = None) -> dict:
+    return {"index": index, "eventID": sent, **({"code": code} if code else {}), "reasons": reasons}

@@ -37,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from backend.common.actor import Actor
+from backend.common.domain_errors import RuleViolation
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.traceability.catalogue import create_lot, create_product
@@ -63,12 +64,12 @@ class Skip(Exception):
     """Not a tracking event FoodGrid records (nothing wrong with it)."""
 
 
-class Refuse(Exception):
+class Refuse(RuleViolation):
     """The event cannot be recorded as sent: why, and the GLNs no facility has."""
 
     def __init__(self, *reasons: str, code: str = "epcis_unmappable", glns: tuple[str, ...] = ()):
-        super().__init__(reasons[0])
-        self.reasons, self.code, self.glns = list(reasons), code, glns
+        super().__init__(reasons[0], code=code, reasons=list(reasons), glns=list(glns))
+        self.reasons, self.glns = list(reasons), glns
 
 
 @dataclass
