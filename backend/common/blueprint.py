@@ -1,7 +1,7 @@
 """The Blueprint every domain uses: flask-smorest's, refusing unknown query parameters.
 
 A typo in a filter (`?stauts=open`) must not silently return everything, so unknown
-query parameters are a 422, as unknown body fields are. Query schemas derive from
+query parameters are a 422, as unknown body fields are; so is NUL in a query string. Query schemas derive from
 QueryArgsSchema, which leaves the pagination parameters to the paginator. JSON bodies are
 read by backend.common.json_input and strictly typed (backend.common.strict_types).
 """
@@ -32,6 +32,12 @@ class StrictParser(FlaskParser):
         # Only bodies are judged and strictly typed: query strings are strings and must be
         # coerced. A batch's items are judged one by one by the batch itself, so that a bad
         # one is refused alone (ITEMS_CHECKED_ALONE names the field holding them).
+        if location in ("query", "querystring"):
+            # PostgreSQL text cannot hold NUL: refused here, as in bodies, not by the database.
+            found = {f"query.{key}": ["NUL characters are not allowed."]
+                     for key, value in req.args.items(multi=True) if "\x00" in key or "\x00" in value}
+            if found:
+                raise json_input.JsonInputError(422, "The query string holds NUL characters; see errors.", found)
         if location != "json":
             return location_data
         alone = set(getattr(schema, "ITEMS_CHECKED_ALONE", ()))

@@ -33,6 +33,21 @@ def position_errors(coordinates, nesting: int, path: str = "coordinates") -> dic
         return {path: ["Longitude must be within [-180, 180] and latitude within [-90, 90]."]}
     return {}
 
+
+MEMBERS = ("type", "coordinates", "bbox")
+
+
+def member_errors(value: dict) -> dict[str, list[str]]:
+    """A geometry holds `type`, `coordinates` and optionally `bbox` (4 or 6 numbers); foreign
+    members (RFC 7946 §6.1) are refused like any unknown field."""
+    found = {f"{key}": ["Unknown field."] for key in value if key not in MEMBERS}
+    if "bbox" in value:
+        bbox = value["bbox"]
+        if not isinstance(bbox, list) or len(bbox) not in (4, 6) or not all(map(_number, bbox)):
+            found["bbox"] = ["A bbox is 4 or 6 numbers."]
+    return found
+
+
 class GeoJSONGeometry(fields.Field):
     """Dumps a PostGIS geometry (or shapely shape) as GeoJSON; loads GeoJSON into shapely.
 
@@ -55,7 +70,7 @@ class GeoJSONGeometry(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs) -> BaseGeometry:
         if not isinstance(value, dict) or value.get("type") not in self.allowed:
             raise ValidationError(f"Expected a GeoJSON geometry of type {', '.join(self.allowed)}.")
-        errors = position_errors(value.get("coordinates"), NESTING[value["type"]])
+        errors = member_errors(value) or position_errors(value.get("coordinates"), NESTING[value["type"]])
         if errors:
             raise ValidationError(errors)
         try:
@@ -68,8 +83,11 @@ class GeoJSONGeometry(fields.Field):
 
 
 def _position() -> dict:
-    return {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"},
-            "description": "[longitude, latitude] in WGS-84 (RFC 7946 §3.1.1), optionally an altitude"}
+    lon = {"type": "number", "minimum": -180, "maximum": 180}
+    lat = {"type": "number", "minimum": -90, "maximum": 90}
+    return {"description": "[longitude, latitude] in WGS-84 (RFC 7946 §3.1.1), optionally an altitude",
+            "oneOf": [{"type": "array", "prefixItems": [lon, lat], "minItems": 2, "maxItems": 2},
+                      {"type": "array", "prefixItems": [lon, lat, {"type": "number"}], "minItems": 3, "maxItems": 3}]}
 
 
 def _geometry(name: str, coordinates: dict) -> dict:
@@ -80,8 +98,10 @@ def _geometry(name: str, coordinates: dict) -> dict:
         "properties": {
             "type": {"type": "string", "enum": [name]},
             "coordinates": coordinates,
-            "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4},
+            "bbox": {"type": "array", "items": {"type": "number"},
+                     "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}]},
         },
+        "additionalProperties": False,
     }
 
 

@@ -23,6 +23,11 @@ class RapidReadingSchema(ma.Schema):
 
 
 class SampleCreateSchema(ma.Schema):
+    OPENAPI_EXTRA = {  # _rapid_readings
+        "if": {"properties": {"method": {"const": "rapid"}}, "required": ["method"]},
+        "then": {"required": ["rapid_results"], "properties": {"rapid_results": {"type": "array"}}},
+        "else": {"properties": {"rapid_results": {"type": "null"}}},
+    }
     id = fields.UUID(required=True, metadata={"description": "Made by the phone; resending is safe"})
     sample_no = fields.String(required=True, validate=validate.Length(min=1, max=40),
                               metadata={"description": "Printed on the seal"})
