@@ -106,10 +106,14 @@ def test_surrogate_before_login_names_the_field(client, url):
     assert problem["errors"] == {"username": message, "refresh_token": message}
 
 
-def test_surrogate_deep_in_a_batch_names_its_path(client, field):
+def test_surrogate_deep_in_a_batch_names_its_path_in_that_item(client, field):
+    """A batch's items are judged alone (one bad item never sinks the batch): the item names the path."""
     body = '{"checks": [{"id": "x", "note": "ok"}, {"results": [{"note": "\\uDC00"}]}]}'
-    problem = assert_problem(_raw_json(client, "POST", "/api/v1/checks:batch", body, field["headers"]), 422)
-    assert problem["errors"] == {"checks.1.results.0.note": ["Lone UTF-16 surrogates are not allowed."]}
+    response = _raw_json(client, "POST", "/api/v1/checks:batch", body, field["headers"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    item = response.get_json()["results"][1]
+    assert (item["status"], item["http_status"]) == ("invalid", 422)
+    assert item["problem"]["errors"] == {"results.0.note": ["Lone UTF-16 surrogates are not allowed."]}
 
 
 def test_surrogate_pair_is_an_ordinary_character(client, supervisor, auth_headers):

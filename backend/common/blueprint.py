@@ -7,6 +7,8 @@ read by backend.common.json_input and strictly typed (backend.common.strict_type
 """
 from __future__ import annotations
 
+import http
+
 import flask_smorest
 import marshmallow as ma
 from webargs import missing
@@ -47,7 +49,41 @@ class StrictParser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """Documents, once for every operation, the errors any request can meet (problem+json
+    components): 401 unless public, 413 with a body, 414 and 431 (backend.common.http), 503
+    when the database is unreachable (all but the health probes, which say their own)."""
+
     ARGUMENTS_PARSER = StrictParser()
+    BODY_METHODS = ("post", "put", "patch")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        at = self._prepare_doc_cbks.index(self._prepare_response_doc)
+        self._prepare_doc_cbks.insert(at, self._prepare_common_errors)
+
+    def _prepare_common_errors(self, doc, doc_info, *, method, **kwargs):
+        statuses = [414, 431]
+        if doc_info.get("manual_doc", {}).get("security") != []:
+            statuses.append(401)
+        if method in self.BODY_METHODS:
+            statuses.append(413)
+        if self.name != "health":
+            statuses.append(503)
+        responses = doc_info.setdefault("response", {}).setdefault("responses", {})
+        for status in statuses:
+            if status not in responses and str(status) not in responses:
+                responses[status] = [http.HTTPStatus(status).name]
+        return doc
+
+    def problem_response(self, status: int, description: str):
+        """Document an alternative answer `status`, a problem+json body."""
+        from backend.errors import PROBLEM_MIMETYPE, ProblemSchema
+
+        return self.alt_response(status, schema=ProblemSchema, content_type=PROBLEM_MIMETYPE, description=description)
+
+    def forbidden(self, description: str = "The caller's role or scope does not allow this"):
+        """Document a 403 for a view that can refuse a caller it knows."""
+        return self.problem_response(403, description)
 
 
 class QueryArgsSchema(ma.Schema):
@@ -56,3 +92,4 @@ class QueryArgsSchema(ma.Schema):
     @ma.pre_load
     def _leave_pagination(self, data, **kwargs):
         return {key: value for key, value in data.items() if key not in PAGINATION_PARAMETERS}
+

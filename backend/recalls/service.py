@@ -162,7 +162,7 @@ def _require_all_verified(recall: Recall) -> None:
 
 def change_level(actor: Actor, recall: Recall, level: int, note: str) -> Recall:
     """A supervisor re-grades the recall; its deadlines follow from the original initiation."""
-    if level not in rules.START_HOURS:
+    if level not in current_app.config["RECALL_START_HOURS"]:
         raise RuleViolation("The level is 1, 2 or 3.", code="invalid_level", field="level")
     if not roles_of(actor, recall) & {"supervisor", "admin"} or recall.status not in ("proposed", *rules.ACTIVE):
         raise Conflict("Only a supervisor changes the level of an open recall.", code="illegal_transition",
