@@ -117,11 +117,11 @@ def geometry_schemas() -> dict[str, dict]:
     polygon = _array(ring, 1)
     schemas = {f"GeoJSON{name}": _geometry(name, coordinates) for name, coordinates in (
         ("Point", position),
-        ("MultiPoint", _array(position)),
+        ("MultiPoint", _array(position, 1)),  # an empty geometry is refused
         ("LineString", line),
-        ("MultiLineString", _array(line)),
+        ("MultiLineString", _array(line, 1)),
         ("Polygon", polygon),
-        ("MultiPolygon", _array(polygon)),
+        ("MultiPolygon", _array(polygon, 1)),
     )}
     any_geometry = {"oneOf": [*({"$ref": f"#/components/schemas/{name}"} for name in schemas), {"type": "null"}]}
     schemas["GeoJSONFeature"] = {

@@ -11,6 +11,8 @@ about what the service accepts. Registered once, in create_app().
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 from apispec import BasePlugin
 from marshmallow import fields, validate
@@ -59,6 +61,9 @@ def _range_property(self, field, ret: dict, **kwargs) -> dict:
     for validator in field.validators:
         if isinstance(validator, DecimalRange):
             extra.update(validator.json_schema())
+            step = getattr(field, "places", None)  # marshmallow keeps Decimal("0.001") for places=3
+            if validator.positive and step is not None:  # what rounds to 0 (half-even) is not > 0
+                extra["exclusiveMinimum"] = float(Decimal(step) / 2)
         elif isinstance(validator, validate.Range):
             if validator.min is not None and not validator.min_inclusive and "minimum" in ret:
                 extra["exclusiveMinimum"] = ret.pop("minimum")

@@ -161,6 +161,11 @@ class RetestDecisionSchema(ma.Schema):
 
 
 class LimitSchema(ma.Schema):
+    OPENAPI_EXTRA = {  # limits.create_limit: a maximum value, or must_not_detect
+        "if": {"properties": {"must_not_detect": {"const": True}}, "required": ["must_not_detect"]},
+        "then": {"properties": {"max_value": {"type": "null"}}},
+        "else": {"required": ["max_value"], "properties": {"max_value": {"type": "number"}}},
+    }
     id = fields.UUID(dump_only=True)
     analyte = fields.String(required=True, validate=NAME)
     food_category = fields.String(required=True, validate=NAME)
