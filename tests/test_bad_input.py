@@ -388,3 +388,26 @@ def test_login_with_wrong_password_still_401(client, make_user):
     user = make_user()
     response = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD + "x"})
     assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("location, path", [
+    ({"type": "Point", "coordinates": [114.5, 37.0], "crs": "EPSG:4326"}, "location.crs"),
+    ({"type": "Point", "coordinates": [114.5, 37.0], "bbox": [1, 2, 3]}, "location.bbox"),
+])
+def test_a_geometry_holds_type_coordinates_and_bbox_only(client, supervisor, auth_headers, location, path):
+    body = {"name": "面馆", "kind": "restaurant", "location": location}
+    response = client.post("/api/v1/facilities", json=body, headers=auth_headers(supervisor))
+    assert path in assert_problem(response, 422)["errors"]
+
+
+def test_a_geometry_mixing_2d_and_3d_positions_is_refused(client, supervisor, auth_headers):
+    ring = [[114.5, 37.0], [114.51, 37.0, 10.0], [114.51, 37.01], [114.5, 37.0]]
+    body = {"region_code": "130502", "boundary": {"type": "Polygon", "coordinates": [ring]}}
+    problem = assert_problem(client.post("/api/v1/cells", json=body, headers=auth_headers(supervisor)), 422)
+    assert problem["errors"] == {"boundary.coordinates": ["Every position of a geometry has an altitude, or none has."]}
+
+
+def test_nul_in_a_query_string_is_refused_before_the_database(client, supervisor, auth_headers):
+    problem = assert_problem(client.get("/api/v1/lots?lot_code=a%00b", headers=auth_headers(supervisor)), 422,
+                             "validation_error")
+    assert problem["errors"] == {"query.lot_code": ["NUL characters are not allowed."]}
