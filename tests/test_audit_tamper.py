@@ -293,7 +293,7 @@ def test_verify_endpoint_reports_the_checkpoint(client, admin, auth_headers):
 
 def test_recall_proposed_by_escalation_is_audited(client, lab_setup):  # noqa: F811
     url = in_lab(client, lab_setup)
-    results(client, lab_setup, url, "0.05")
+    results(client, lab_setup, url, 0.05)
     sample = client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()
     recall = db.session.scalar(select(Recall).where(Recall.sample_id == uuid.UUID(sample["id"])))
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "recall",

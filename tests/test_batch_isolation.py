@@ -45,7 +45,7 @@ def test_null_nul_and_surrogate_items_are_refused_alone(app, committed_field):
     assert (summary["created"], summary["refused"]) == (2, 3)
     assert results[2]["id"] == bodies[2]["id"] and results[3]["id"] is None
     assert results[2]["problem"]["errors"] == {
-        "note": ["Lone surrogate characters (invalid Unicode) are not allowed."]}
+        "note": ["Lone UTF-16 surrogates are not allowed."]}
     assert "body" in results[3]["problem"]["errors"]
     assert results[4]["problem"]["errors"] == {"results.0.note": ["NUL characters are not allowed."]}
     with app.app_context():  # committed: seen from a fresh session
@@ -115,7 +115,7 @@ def test_trace_event_batches_refuse_bad_items_alone(client, farm):
     results = response.get_json()["results"]
     assert [item["http_status"] for item in results] == [201, 201, 422, 422, 422]
     assert results[2]["problem"]["errors"] == {
-        "reference": ["Lone surrogate characters (invalid Unicode) are not allowed."]}
+        "reference": ["Lone UTF-16 surrogates are not allowed."]}
     assert results[4]["problem"]["errors"] == {"reference": ["NUL characters are not allowed."]}
 
 

@@ -259,7 +259,7 @@ def test_lab_retest_window_ends_with_its_seventh_working_day(client, lab_setup, 
 def test_notification_cannot_precede_the_verdict(client, lab_setup, monkeypatch, offset, accepted):
     _at(monkeypatch, SAMPLED + timedelta(hours=1))
     url = in_lab(client, lab_setup)
-    results(client, lab_setup, url, "0.05")
+    results(client, lab_setup, url, 0.05)
     verdict_at = datetime.fromisoformat(
         client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"]).get_json()["verdict_at"])
     _at(monkeypatch, SAMPLED + timedelta(days=1))
@@ -277,7 +277,7 @@ def test_notification_cannot_precede_the_verdict(client, lab_setup, monkeypatch,
 def test_notification_cannot_be_in_the_future(client, lab_setup, monkeypatch, offset, accepted):
     _at(monkeypatch, SAMPLED + timedelta(hours=1))
     url = in_lab(client, lab_setup)
-    results(client, lab_setup, url, "0.05")
+    results(client, lab_setup, url, 0.05)
     client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"])
     now = SAMPLED + timedelta(days=1)
     _at(monkeypatch, now)
@@ -345,7 +345,7 @@ def test_a_sample_unreported_twenty_working_days_after_receipt_is_overdue(client
 def test_a_reported_sample_is_not_overdue(client, lab_setup, monkeypatch):
     _at(monkeypatch, RECEIVED)
     url = in_lab(client, lab_setup)
-    results(client, lab_setup, url, "0.01")
+    results(client, lab_setup, url, 0.01)
     client.post(f"{url}/verdict", json={}, headers=lab_setup["lab"])
     _at(monkeypatch, REPORT_BY + timedelta(days=30))
     assert _overdue(client, lab_setup) == []
@@ -439,7 +439,7 @@ def test_the_retest_verdict_is_the_one_that_stands(client, lab_setup, monkeypatc
                                                    make_user):
     url = _accepted(client, lab_setup, monkeypatch, supervisor, auth_headers)
     second_lab = auth_headers(make_user("lab", "130500"))
-    entry = {"analyte": "chlorpyrifos", "value": "0.01", "unit": "mg/kg", "method": "GB 23200.113-2018"}
+    entry = {"analyte": "chlorpyrifos", "value": 0.01, "unit": "mg/kg", "method": "GB 23200.113-2018"}
     response = client.post(f"{url}/retest-results", json={"results": [entry]}, headers=second_lab)
     assert response.status_code == 200, response.get_json()
     sample = response.get_json()
@@ -455,7 +455,7 @@ def test_the_retest_verdict_is_the_one_that_stands(client, lab_setup, monkeypatc
 def test_a_failing_retest_confirms_the_first_verdict(client, lab_setup, monkeypatch, supervisor, auth_headers,
                                                      make_user):
     url = _accepted(client, lab_setup, monkeypatch, supervisor, auth_headers)
-    entry = {"analyte": "chlorpyrifos", "value": "0.03", "unit": "mg/kg", "method": "GB 23200.113-2018"}
+    entry = {"analyte": "chlorpyrifos", "value": 0.03, "unit": "mg/kg", "method": "GB 23200.113-2018"}
     sample = client.post(f"{url}/retest-results", json={"results": [entry]},
                          headers=auth_headers(make_user("lab", "130500"))).get_json()
     assert (sample["status"], sample["final_verdict"]) == ("retested", "unqualified")
@@ -463,14 +463,14 @@ def test_a_failing_retest_confirms_the_first_verdict(client, lab_setup, monkeypa
 
 def test_the_first_lab_does_not_enter_the_retest(client, lab_setup, monkeypatch, supervisor, auth_headers):
     url = _accepted(client, lab_setup, monkeypatch, supervisor, auth_headers)
-    entry = {"analyte": "chlorpyrifos", "value": "0.01", "unit": "mg/kg", "method": "GB 23200.113-2018"}
+    entry = {"analyte": "chlorpyrifos", "value": 0.01, "unit": "mg/kg", "method": "GB 23200.113-2018"}
     assert_problem(client.post(f"{url}/retest-results", json={"results": [entry]}, headers=lab_setup["lab"]), 403,
                    "same_lab")
 
 
 def test_retest_results_wait_for_the_acceptance(client, lab_setup, monkeypatch, make_user, auth_headers):
     url = _requested(client, lab_setup, monkeypatch)
-    entry = {"analyte": "chlorpyrifos", "value": "0.01", "unit": "mg/kg", "method": "GB 23200.113-2018"}
+    entry = {"analyte": "chlorpyrifos", "value": 0.01, "unit": "mg/kg", "method": "GB 23200.113-2018"}
     response = client.post(f"{url}/retest-results", json={"results": [entry]},
                            headers=auth_headers(make_user("lab", "130500")))
     assert_problem(response, 409, "retest_not_accepted")
