@@ -69,9 +69,10 @@ class Ready(MethodView):
     @public
     @blp.doc(security=[])
     @blp.response(200, ReadySchema)
-    @blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM_MIMETYPE, description="Database unreachable, not migrated, or PostGIS missing "
-                                       "(`database_unavailable`); no `flask worker` heartbeat within "
-                                       "WORKER_STALE_S seconds, or none ever (`worker_unavailable`)")
+    @blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM_MIMETYPE,
+                      description="Database unreachable, not migrated, or PostGIS missing "
+                                  "(`database_unavailable`); no `flask worker` heartbeat within "
+                                  "WORKER_STALE_S seconds, or none ever (`worker_unavailable`)")
     def get(self):
         """Ready to serve: database reachable, migrations at head, PostGIS present, a worker alive."""
         try:

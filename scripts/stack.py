@@ -69,8 +69,8 @@ NGINX_PROBLEMS = {
     504: ("gateway_timeout", "Gateway timeout", "The application server took too long to answer."),
 }
 # nginx's internal 494 ("request header too large") is answered as 431.
-NGINX_ERROR_STATUSES = {400: 400, 404: 404, 405: 405, 408: 408, 413: 413, 414: 414, 494: 431, 500: 500, 502: 502, 503: 503,
-                        504: 504}
+NGINX_ERROR_STATUSES = {400: 400, 404: 404, 405: 405, 408: 408, 413: 413, 414: 414, 494: 431, 500: 500, 502: 502,
+                        503: 503, 504: 504}
 PROBLEM_PREFIX = "/__nginx_problem/"  # internal locations; asked for from outside, they are 404 (problem+json)
 
 
