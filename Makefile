@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv spec lint bench bench-locate bench-checks bench-sync bench-trace bench-recall clean-venv
+.PHONY: run test venv spec fuzz-live lint bench bench-locate bench-checks bench-sync bench-trace bench-recall clean-venv
 
 run: $(STAMP)  ## Serve the API with demo data on http://127.0.0.1:$${PORT:-8000}
 	scripts/serve
@@ -22,6 +22,9 @@ $(STAMP): requirements.txt
 
 spec: $(STAMP)  ## Regenerate the committed OpenAPI document
 	FLASK_APP=wsgi.py $(BIN)/flask openapi write --format=json api_spec/openapi.json
+
+fuzz-live: $(STAMP)  ## schemathesis against a running `make run` on $${PORT:-8000} (README: Checking the API from outside)
+	scripts/fuzz_live
 
 clean-venv:
 	rm -rf $(VENV)

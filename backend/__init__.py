@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     from backend.auth.guard import init_guard
     from backend.common.geojson import register_geojson_field
     from backend.common.http import init_http, init_media_types
+    from backend.common.openapi import SchemaExtrasPlugin, register_openapi_extras
     from backend.errors import register_error_handlers
     from backend.extensions import api, db, jwt, limiter, migrate
 
@@ -84,8 +85,9 @@ def _init_extensions(app: Flask) -> None:
         "info": {"description": "FoodGrid API: grid supervision of food safety. "
                                 "Log in at POST /api/v1/auth/login, then Authorize with the access token."},
     }
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [SchemaExtrasPlugin()]})
     register_geojson_field(api)
+    register_openapi_extras(api)
     register_error_handlers(app, db.metadata)
     init_http(app)
     init_guard(app)

@@ -5,6 +5,7 @@ unless SECRET_KEY is set, each install makes its own on first start (`instance_s
 """
 from __future__ import annotations
 
+import math
 import os
 from datetime import timedelta
 
@@ -37,7 +38,7 @@ def visit_rate_error(rate: float) -> str | None:
     year, or one visit every N years (0.5 = every 2 years, 0.25 = every 4 years)."""
     if rate == 0 or (rate >= 1 and float(rate).is_integer()):
         return None
-    if 0 < rate < 1 and abs(round(1 / rate) * rate - 1) < 0.01:
+    if 0 < rate < 1 and math.isfinite(1 / rate) and abs(round(1 / rate) * rate - 1) < 0.01:
         return None
     return f"{rate:g} is neither a whole number of visits a year nor one visit every N years (0.5, 0.25 …)"
 

@@ -11,7 +11,6 @@ import logging
 import re
 
 import flask_smorest
-import marshmallow as ma
 import psycopg
 import sqlalchemy as sa
 from flask import Flask, Response
@@ -27,6 +26,7 @@ from backend.common.problems import (  # noqa: F401 (re-exported)
     HTTP_CODES,
     PROBLEM_MIMETYPE,
     TYPE_PREFIX,
+    ProblemSchema,
     flatten_errors,
     problem,
 )
@@ -95,29 +95,6 @@ def integrity_refusal(error: sa_exc.IntegrityError, metadata: sa.MetaData | None
         return RuleViolation(message, code="unknown_reference", field=field,
                              errors={name: [message] for name in columns} or {"body": [message]})
     return Conflict("The request conflicts with data stored meanwhile; retry.")
-
-
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error response of this API (documentation only).
-
-    Problems may carry extension members about their cause (e.g. `overlaps`, `problems`).
-    """
-
-    class Meta:
-        unknown = ma.INCLUDE  # RFC 9457 §3.2: extension members
-
-    type = ma.fields.String(metadata={"example": "urn:foodgrid:problem:validation_error"})
-    title = ma.fields.String(metadata={"description": "Short summary, in the Accept-Language (zh-CN or en)"})
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    code = ma.fields.String(metadata={"description": "Machine-readable reason"})
-    instance = ma.fields.String(metadata={"description": "Request path"})
-    request_id = ma.fields.String()
-    field = ma.fields.String(metadata={"description": "The input field a rule violation concerns"})
-    errors = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Validation errors: field path -> messages"},
-    )
 
 
 class ProblemApi(flask_smorest.Api):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import marshmallow as ma
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import current_app
@@ -12,13 +13,35 @@ from sqlalchemy import text
 
 from backend.auth.guard import public
 from backend.common.blueprint import Blueprint
-from backend.common.problems import problem
+from backend.common.problems import PROBLEM_MIMETYPE, problem
+from backend.errors import ProblemSchema
 from backend.extensions import db
 from backend.notifications import heartbeat
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, description="Liveness and readiness probes.")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class HealthSchema(ma.Schema):
+    status = ma.fields.Constant("ok", required=True)
+
+
+class HeartbeatSchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    pid = ma.fields.Integer(required=True)
+    host = ma.fields.String(required=True)
+    beat_at = ma.fields.String(required=True, metadata={"format": "date-time"})
+    age_s = ma.fields.Float(required=True, metadata={"description": "Seconds since this heartbeat"})
+
+
+class ReadySchema(ma.Schema):
+    status = ma.fields.Constant("ok", required=True)
+    migration = ma.fields.String(required=True, metadata={"description": "Alembic revision (the code's head)"})
+    postgis = ma.fields.String(required=True, metadata={"description": "PostGIS library version"})
+    worker = ma.fields.Nested(HeartbeatSchema, required=True, allow_none=True,
+                              metadata={"description": "The newest `flask worker` heartbeat; null when none "
+                                                       "(only when WORKER_STALE_S is 0)"})
 
 
 def migration_head() -> str:
@@ -36,7 +59,7 @@ def migration_head() -> str:
 class Health(MethodView):
     @public
     @blp.doc(security=[])
-    @blp.response(200)
+    @blp.response(200, HealthSchema)
     def get(self):
         """The process is up (does not touch the database)."""
         return {"status": "ok"}
@@ -46,10 +69,11 @@ class Health(MethodView):
 class Ready(MethodView):
     @public
     @blp.doc(security=[])
-    @blp.response(200)
-    @blp.alt_response(503, description="Database unreachable, not migrated, or PostGIS missing "
-                                       "(`database_unavailable`); no `flask worker` heartbeat within "
-                                       "WORKER_STALE_S seconds, or none ever (`worker_unavailable`)")
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(503, schema=ProblemSchema, content_type=PROBLEM_MIMETYPE,
+                      description="Database unreachable, not migrated, or PostGIS missing "
+                                  "(`database_unavailable`); no `flask worker` heartbeat within "
+                                  "WORKER_STALE_S seconds, or none ever (`worker_unavailable`)")
     def get(self):
         """Ready to serve: database reachable, migrations at head, PostGIS present, a worker alive."""
         try:

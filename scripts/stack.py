@@ -12,7 +12,9 @@ collide, and no root-owned global config is touched.
 - **nginx** listens on HOST:PORT and proxies to gunicorn's unix socket. It reads each
   request body whole (to memory, or a temp file past 128 KiB) before gunicorn sees a byte,
   so a client that dribbles its body holds an nginx connection, never a gunicorn thread.
-  Its own errors (400, 404, 408, 413, 414, 431, 500, 502, 503, 504) are problem+json.
+  Its own errors (400, 404, 405, 408, 413, 414, 431, 500, 502, 503, 504) are problem+json;
+  the 405 it gives TRACE (which it refuses itself) carries the `Allow` the app would give,
+  from a map of the app's routes written into the config at start.
 - **gunicorn** (gunicorn.conf.py) serves the app on ``RUN_DIR/gunicorn.sock``; the app
   trusts exactly one proxy (``TRUSTED_PROXIES=1``): the client address used for rate
   limits and audit rows is the one nginx saw.
@@ -55,6 +57,7 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024  # backend/config.py's MAX_BODY_BYTES defaul
 NGINX_PROBLEMS = {
     400: ("bad_request", "Bad request", "The request could not be parsed."),
     404: ("not_found", "Not found", "No such resource."),
+    405: ("method_not_allowed", "Method not allowed", "The method is not allowed for the requested URL."),
     408: ("request_timeout", "Request timeout", "The client sent the request too slowly."),
     413: ("payload_too_large", "Payload too large", "The request body is larger than the service accepts."),
     414: ("uri_too_long", "URI too long", "The request line is longer than the service accepts."),
@@ -66,8 +69,8 @@ NGINX_PROBLEMS = {
     504: ("gateway_timeout", "Gateway timeout", "The application server took too long to answer."),
 }
 # nginx's internal 494 ("request header too large") is answered as 431.
-NGINX_ERROR_STATUSES = {400: 400, 404: 404, 408: 408, 413: 413, 414: 414, 494: 431, 500: 500, 502: 502, 503: 503,
-                        504: 504}
+NGINX_ERROR_STATUSES = {400: 400, 404: 404, 405: 405, 408: 408, 413: 413, 414: 414, 494: 431, 500: 500, 502: 502,
+                        503: 503, 504: 504}
 PROBLEM_PREFIX = "/__nginx_problem/"  # internal locations; asked for from outside, they are 404 (problem+json)
 
 
@@ -101,22 +104,80 @@ def problem_body(status: int) -> str:
                       separators=(",", ":"))
 
 
-def nginx_conf(s: Settings) -> str:
-    """nginx's configuration for one run; every path it writes is under the run dir."""
+# Asks the app for its routes: (path regex, Allow) for each, static paths first (as Werkzeug
+# prefers them); a converter's part is the converter's own regex.
+_ROUTES_PROGRAM = r"""
+import json, re, sys
+from backend import create_app
+app = create_app()
+adapter = app.url_map.bind("localhost")
+static, dynamic = [], []
+for rule in app.url_map.iter_rules():
+    if not rule.arguments:
+        methods = adapter.allowed_methods(rule.rule)
+        static.append(("^" + re.escape(rule.rule) + "$", ", ".join(sorted(methods))))
+        continue
+    parts, at = [], 0
+    for match in re.finditer(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule):
+        parts += [re.escape(rule.rule[at:match.start()]), "(?:" + rule._converters[match.group(1)].regex + ")"]
+        at = match.end()
+    parts.append(re.escape(rule.rule[at:]))
+    dynamic.append(("^" + "".join(parts) + "$", ", ".join(sorted(rule.methods))))
+json.dump(static + dynamic, sys.stdout)
+"""
+
+
+def app_routes() -> list[tuple[str, str]]:
+    """(path regex, Allow header) for each of the app's routes, in matching order."""
+    env = {**os.environ, "FLASK_APP": "wsgi.py"}
+    out = subprocess.run([str(BIN / "python"), "-c", _ROUTES_PROGRAM], cwd=REPO, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return [tuple(route) for route in json.loads(out)]
+
+
+def allow_map(routes: list[tuple[str, str]]) -> str:
+    """nginx maps giving $foodgrid_allow: the app's Allow for the request's path ("" when no route has it)."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = "\n".join(f"        {quoted('~' + regex)} {quoted(allow)};" for regex, allow in routes)
+    # $request_uri, not $uri: after error_page's internal redirect $uri is the problem location's.
+    return ("    map $request_uri $foodgrid_path {\n"
+            "        \"~^(?<path>[^?]*)\" $path;\n"
+            "    }\n"
+            "    map $foodgrid_path $foodgrid_allow {\n"
+            "        default \"\";\n"
+            f"{lines}\n"
+            "    }")
+
+
+def nginx_conf(s: Settings, routes: list[tuple[str, str]] | None = None) -> str:
+    """nginx's configuration for one run; every path it writes is under the run dir.
+
+    `routes` (default: asked of the app) gives the `Allow` of nginx's own 405s.
+    """
+    routes = app_routes() if routes is None else routes
     tmp = s.run_dir / "nginx-tmp"
     listen = f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}"
     user = f"user {s.user};\n" if s.user else ""
     # A URI, not a named location: errors met while reading the request line have no URI
     # yet, and nginx refuses to redirect those to a named location. `=status` makes the
     # status line match the body (nginx would answer its internal 494 as 400).
-    error_pages = "\n".join(f"        error_page {code} ={status} {PROBLEM_PREFIX}{status};"
+    # 405's location answers 404 for a path the app has no route for: its `=` keeps that status.
+    error_pages = "\n".join(f"        error_page {code} ={'' if status == 405 else status} {PROBLEM_PREFIX}{status};"
                             for code, status in NGINX_ERROR_STATUSES.items())
     problems = "\n".join(
         f"        location = {PROBLEM_PREFIX}{status} {{\n"
         f"            internal;\n"
         f"            default_type application/problem+json;\n"
         f"            add_header Cache-Control no-store always;\n"
-        f"            return {status} '{problem_body(status)}';\n"
+        + (f"            # A method nginx refuses itself (TRACE): the app's answer for that path, a 405\n"
+           f"            # with the route's methods in Allow, or 404 where it has no route.\n"
+           f"            if ($foodgrid_allow = \"\") {{\n"
+           f"                return 404 '{problem_body(404)}';\n"
+           f"            }}\n"
+           f"            add_header Allow $foodgrid_allow always;\n" if status == 405 else "")
+        + f"            return {status} '{problem_body(status)}';\n"
         f"        }}" for status in sorted(NGINX_PROBLEMS))
     return f"""# Generated by scripts/stack.py for one `make run`; rewritten at every start.
 daemon off;
@@ -151,6 +212,8 @@ http {{
     send_timeout 30s;
     keepalive_timeout 15s;
     reset_timedout_connection on;
+
+{allow_map(routes)}
 
     upstream foodgrid_app {{
         server unix:{s.socket};

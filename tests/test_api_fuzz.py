@@ -23,7 +23,8 @@ def api_schema(app):
 def test_api_conforms_to_its_spec(case, admin, auth_headers):
     case.call_and_validate(headers=auth_headers(admin), excluded_checks=[
         # Schema-valid input can still break a rule only the database knows (an unknown
-        # region code): that is a 422 by design.
+        # region code): that is a 422 by design. Everything the document can say, it says
+        # (README, "Checking the API from outside", lists what remains).
         schemathesis.checks.positive_data_acceptance,
         # A missing If-Match is 428 Precondition Required (RFC 6585, DESIGN.md §10),
         # where this check wants 400/422.

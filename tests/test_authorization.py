@@ -329,3 +329,17 @@ def test_every_api_route_is_in_the_matrix(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1") and "docs" not in rule.rule:
             assert _shape(rule.rule) in covered, f"{rule.rule} has no authorisation test"
+
+
+def _operation_statuses(spec: dict) -> dict[tuple[str, str], set[str]]:
+    return {(method.upper(), _shape(path)): set(operation.get("responses", {}))
+            for path, item in spec["paths"].items() for method, operation in item.items() if method != "parameters"}
+
+
+def test_every_endpoint_that_can_answer_403_declares_it(app):
+    """The OpenAPI document tells every status a view answers: a 403 in the matrix is declared."""
+    statuses = _operation_statuses(app.test_client().get("/api/v1/openapi.json").get_json())
+    undeclared = sorted({f"{method} {_shape(path)}" for method, path, _, expected, default in MATRIX
+                         if 403 in (default, *expected.values())
+                         and "403" not in statuses[(method, _shape(path))]})
+    assert undeclared == []

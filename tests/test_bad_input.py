@@ -106,12 +106,14 @@ def test_surrogate_before_login_names_the_field(client, url):
     assert problem["errors"] == {"username": message, "refresh_token": message}
 
 
-def test_surrogate_deep_in_a_batch_item_names_its_path_in_that_item(client, field):
+def test_surrogate_deep_in_a_batch_names_its_path_in_that_item(client, field):
+    """A batch's items are judged alone (one bad item never sinks the batch): the item names the path."""
     body = '{"checks": [{"id": "x", "note": "ok"}, {"results": [{"note": "\\uDC00"}]}]}'
     response = _raw_json(client, "POST", "/api/v1/checks:batch", body, field["headers"])
-    assert response.status_code == 200  # one bad item never sinks a batch (tests/test_batch_isolation.py)
-    refused = response.get_json()["results"][1]["problem"]
-    assert refused["errors"] == {"results.0.note": ["Lone UTF-16 surrogates are not allowed."]}
+    assert response.status_code == 200, response.get_data(as_text=True)
+    item = response.get_json()["results"][1]
+    assert (item["status"], item["http_status"]) == ("invalid", 422)
+    assert item["problem"]["errors"] == {"results.0.note": ["Lone UTF-16 surrogates are not allowed."]}
 
 
 def test_surrogate_pair_is_an_ordinary_character(client, supervisor, auth_headers):
@@ -386,3 +388,33 @@ def test_login_with_wrong_password_still_401(client, make_user):
     user = make_user()
     response = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD + "x"})
     assert_problem(response, 401)
+
+
+@pytest.mark.parametrize("location, path", [
+    ({"type": "Point", "coordinates": [114.5, 37.0], "crs": "EPSG:4326"}, "location.crs"),
+    ({"type": "Point", "coordinates": [114.5, 37.0], "bbox": [1, 2, 3]}, "location.bbox"),
+])
+def test_a_geometry_holds_type_coordinates_and_bbox_only(client, supervisor, auth_headers, location, path):
+    body = {"name": "面馆", "kind": "restaurant", "location": location}
+    response = client.post("/api/v1/facilities", json=body, headers=auth_headers(supervisor))
+    assert path in assert_problem(response, 422)["errors"]
+
+
+def test_a_geometry_mixing_2d_and_3d_positions_is_refused(client, supervisor, auth_headers):
+    ring = [[114.5, 37.0], [114.51, 37.0, 10.0], [114.51, 37.01], [114.5, 37.0]]
+    body = {"region_code": "130502", "boundary": {"type": "Polygon", "coordinates": [ring]}}
+    problem = assert_problem(client.post("/api/v1/cells", json=body, headers=auth_headers(supervisor)), 422)
+    assert problem["errors"] == {"boundary.coordinates": ["Every position of a geometry has an altitude, or none has."]}
+
+
+def test_nul_in_a_query_string_is_refused_before_the_database(client, supervisor, auth_headers):
+    problem = assert_problem(client.get("/api/v1/lots?lot_code=a%00b", headers=auth_headers(supervisor)), 422,
+                             "validation_error")
+    assert problem["errors"] == {"query.lot_code": ["NUL characters are not allowed."]}
+
+
+def test_a_time_outside_utcs_range_is_a_422_not_a_500(client, field):
+    body = check_body(field["template"], field["facility"])
+    body["started_at"] = "0001-01-01T00:00:00+02:01"  # valid RFC 3339, before year 1 in UTC
+    response = client.post("/api/v1/checks", json=body, headers=field["headers"])
+    assert "started_at" in assert_problem(response, 422)["errors"]

@@ -149,7 +149,7 @@ def stack(app, tmp_path_factory):
 def test_generated_nginx_config_buffers_bodies_up_to_the_apps_limit(tmp_path):
     stack_module = _load_stack_module()
     settings = stack_module.Settings(run_dir=tmp_path, host="127.0.0.1", port=1, max_body=12345)
-    conf = stack_module.nginx_conf(settings)
+    conf = stack_module.nginx_conf(settings, routes=[("^/healthz$", "GET, HEAD, OPTIONS")])
     assert "client_max_body_size 12345;" in conf and "proxy_request_buffering on;" in conf
     assert f"server unix:{tmp_path}/gunicorn.sock;" in conf
     assert all(f"{tmp_path}/" in line for line in conf.splitlines()
@@ -198,6 +198,46 @@ def test_nginx_answers_a_header_too_large_with_problem_json(stack):
     status, content_type, body = _raw(stack.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
                                       + b"b" * 10_000 + b"\r\n\r\n")
     assert (status, content_type, body["status"]) == (431, "application/problem+json", 431)
+
+
+def _answer(port, method, path):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.getheader("Allow"), response.read()
+    finally:
+        connection.close()
+
+
+def _methods(allow: str | None) -> set[str]:
+    return {m.strip() for m in (allow or "").split(",") if m.strip()}
+
+
+@pytest.mark.committing
+@pytest.mark.parametrize("path, unsupported", [
+    ("/healthz", "DELETE"),
+    ("/api/v1/cells/generate", "PUT"),
+    ("/api/v1/cells/94757f7c-49fa-4a56-9189-3e3ca3b84346?x=1", "PUT"),
+    ("/api/v1/calendar/days/2026-01-01", "POST"),
+    ("/api/v1/checks:batch", "GET"),
+])
+def test_trace_is_a_problem_405_with_the_allow_the_app_gives(stack, path, unsupported):
+    """nginx refuses TRACE itself; its 405 says what the app says for another unsupported method."""
+    app_status, _, app_allow, _ = _answer(stack.port, unsupported, path)
+    status, content_type, allow, body = _answer(stack.port, "TRACE", path)
+    assert app_status == 405 and _methods(app_allow)
+    assert (status, content_type, json.loads(body)["code"]) == (405, "application/problem+json",
+                                                                "method_not_allowed")
+    assert _methods(allow) == _methods(app_allow)
+
+
+@pytest.mark.committing
+def test_trace_on_a_path_the_app_does_not_have_is_a_problem_404(stack):
+    assert _answer(stack.port, "PUT", "/api/v1/nope")[0] == 404
+    status, content_type, allow, body = _answer(stack.port, "TRACE", "/api/v1/nope")
+    assert (status, content_type, allow, json.loads(body)["code"]) == (404, "application/problem+json", None,
+                                                                       "not_found")
 
 
 @pytest.mark.committing

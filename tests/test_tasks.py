@@ -42,6 +42,12 @@ def test_custom_visits_need_every_level(client, supervisor, auth_headers):
     assert "visits_per_level" in body["errors"]
 
 
+def test_a_visit_rate_too_small_to_invert_is_refused_not_a_500(client, supervisor, auth_headers):
+    visits = {"A": 5e-324, "B": 1, "C": 2, "D": 3}  # 1 / 5e-324 is infinite
+    body = assert_problem(plan(client, auth_headers(supervisor), visits_per_level=visits), 422)
+    assert "visits_per_level" in body["errors"]
+
+
 def test_inspectors_do_not_plan(client, inspector, auth_headers):
     assert_problem(plan(client, auth_headers(inspector)), 403)
 

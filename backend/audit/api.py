@@ -13,6 +13,7 @@ blp = Blueprint("audit", __name__, description="Append-only, hash-chained audit 
 
 @blp.route("/audit")
 class AuditLog(MethodView):
+    @blp.forbidden()
     @blp.arguments(AuditQueryArgsSchema, location="query")
     @blp.response(200, AuditEntrySchema(many=True))
     @blp.paginate(SelectPage, **PAGE_DEFAULTS)
@@ -23,6 +24,7 @@ class AuditLog(MethodView):
 
 @blp.route("/audit/verify")
 class AuditVerify(MethodView):
+    @blp.forbidden()
     @blp.response(200, ChainReportSchema)
     def get(self):
         """Re-walk the hash chain and name the first broken link, if any."""

@@ -64,8 +64,8 @@ class Login(MethodView):
     @auth_blp.doc(security=[])
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(200, TokenSchema)
-    @auth_blp.alt_response(401, description="Wrong username or password")
-    @auth_blp.alt_response(429, description="Too many attempts from this address, or account locked")
+    @auth_blp.problem_response(401, "Wrong username or password")
+    @auth_blp.problem_response(429, "Too many attempts from this address, or account locked")
     def post(self, credentials):
         """Exchange username and password for an access and a refresh token."""
         def attempt():
@@ -85,7 +85,7 @@ class Refresh(MethodView):
     @auth_blp.doc(security=[])
     @auth_blp.arguments(RefreshSchema)
     @auth_blp.response(200, TokenSchema)
-    @auth_blp.alt_response(401, description="Unknown, expired, revoked or reused refresh token")
+    @auth_blp.problem_response(401, "Unknown, expired, revoked or reused refresh token")
     def post(self, body):
         """Rotate a refresh token: the old one is used up, a new pair is returned."""
         return _commit_even_on_refusal(lambda: service.refresh(body["refresh_token"]))
@@ -113,7 +113,7 @@ class Me(MethodView):
 class MyPassword(MethodView):
     @auth_blp.arguments(PasswordChangeSchema)
     @auth_blp.response(204)
-    @auth_blp.alt_response(403, description="Current password wrong")
+    @auth_blp.forbidden("Current password wrong")
     def post(self, body):
         """Change one's own password; every session of the account ends."""
         actor = current_actor()
@@ -124,6 +124,7 @@ class MyPassword(MethodView):
 
 @users_blp.route("/users")
 class Users(MethodView):
+    @users_blp.forbidden()
     @users_blp.arguments(UserQueryArgsSchema, location="query")
     @users_blp.response(200, UserSchema(many=True))
     @users_blp.paginate(SelectPage, **PAGE_DEFAULTS)
@@ -131,6 +132,7 @@ class Users(MethodView):
         """Users the caller manages (supervisors: their region)."""
         return users.users_query(current_actor(), **filters)
 
+    @users_blp.forbidden()
     @users_blp.arguments(UserCreateSchema)
     @users_blp.response(201, UserSchema)
     @users_blp.alt_response(409, description="Username taken")
@@ -143,12 +145,14 @@ class Users(MethodView):
 
 @users_blp.route("/users/<uuid:user_id>")
 class UserById(MethodView):
+    @users_blp.forbidden("Only administrators and supervisors read other users")
     @users_blp.etag
     @users_blp.response(200, UserSchema)
     def get(self, user_id):
         """One user."""
         return users.get_user(current_actor(), user_id)
 
+    @users_blp.forbidden()
     @users_blp.etag
     @users_blp.arguments(UserUpdateSchema)
     @users_blp.response(200, UserSchema)

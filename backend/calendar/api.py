@@ -63,7 +63,7 @@ class CalendarYears(MethodView):
 class CalendarDayByDate(MethodView):
     @blp.arguments(CalendarDaySetSchema)
     @blp.response(200, CalendarDaySchema)
-    @blp.alt_response(403, description="Not an administrator")
+    @blp.forbidden("Not an administrator")
     @blp.alt_response(422, description="A make-up working day on a weekday (code workday_on_weekday)")
     def put(self, data, day):
         """Mark the day a holiday or a make-up working day (admins). Holidays may be entered on
@@ -73,7 +73,7 @@ class CalendarDayByDate(MethodView):
         return row
 
     @blp.response(204)
-    @blp.alt_response(403, description="Not an administrator")
+    @blp.forbidden("Not an administrator")
     def delete(self, day):
         """Remove the day's entry, so it follows the weekly pattern again (admins; idempotent)."""
         workdays.clear_day(current_actor(), _day(day))

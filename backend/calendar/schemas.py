@@ -51,7 +51,9 @@ class CalendarYearSchema(ma.Schema):
 
 
 class DeadlineArgsSchema(QueryArgsSchema):
-    start = fields.AwareDateTime(required=True, metadata={"description": "The event (e.g. notification), RFC 3339"})
+    start = fields.AwareDateTime(required=True, metadata={
+        "description": "The event (e.g. notification), RFC 3339, in the years 2000-2100",
+        "pattern": r"^(?:20\d\d|2100)-"})
     working_days = fields.Integer(required=True, validate=validate.Range(min=0, max=366))
 
     @ma.validates("start")

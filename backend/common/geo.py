@@ -17,6 +17,13 @@ class LonLat(fields.String):
     """A "lon,lat" query parameter, loaded as a (lon, lat) tuple of floats."""
 
     PATTERN = validate.Regexp(r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", error="Give lon,lat (longitude first).")
+    # What is accepted in all, the ranges (checked by to_wgs84_point) included, for the OpenAPI document.
+    IN_RANGE = (r"^-?0*(?:180(?:\.0+)?|(?:1[0-7]\d|\d{1,2})(?:\.\d+)?)"
+                r",-?0*(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?)$")
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": self.IN_RANGE, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> tuple[float, float]:
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -18,6 +18,21 @@ def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def dimension_errors(coordinates, nesting: int) -> dict[str, list[str]]:
+    """Positions of one geometry all have 2 numbers or all 3 (shapely cannot build a mix).
+    Called once position_errors found nothing."""
+    sizes, stack = set(), [(coordinates, nesting)]
+    while stack:
+        value, depth = stack.pop()
+        if depth:
+            stack.extend((item, depth - 1) for item in value)
+        else:
+            sizes.add(len(value))
+    if len(sizes) > 1:
+        return {"coordinates": ["Every position of a geometry has an altitude, or none has."]}
+    return {}
+
+
 def position_errors(coordinates, nesting: int, path: str = "coordinates") -> dict[str, list[str]]:
     """RFC 7946 positions: 2 or 3 JSON numbers, longitude in [-180, 180], latitude in [-90, 90]."""
     if nesting:
@@ -32,6 +47,21 @@ def position_errors(coordinates, nesting: int, path: str = "coordinates") -> dic
     if not (-180 <= coordinates[0] <= 180 and -90 <= coordinates[1] <= 90):
         return {path: ["Longitude must be within [-180, 180] and latitude within [-90, 90]."]}
     return {}
+
+
+MEMBERS = ("type", "coordinates", "bbox")
+
+
+def member_errors(value: dict) -> dict[str, list[str]]:
+    """A geometry holds `type`, `coordinates` and optionally `bbox` (4 or 6 numbers); foreign
+    members (RFC 7946 §6.1) are refused like any unknown field."""
+    found = {f"{key}": ["Unknown field."] for key in value if key not in MEMBERS}
+    if "bbox" in value:
+        bbox = value["bbox"]
+        if not isinstance(bbox, list) or len(bbox) not in (4, 6) or not all(map(_number, bbox)):
+            found["bbox"] = ["A bbox is 4 or 6 numbers."]
+    return found
+
 
 class GeoJSONGeometry(fields.Field):
     """Dumps a PostGIS geometry (or shapely shape) as GeoJSON; loads GeoJSON into shapely.
@@ -55,7 +85,9 @@ class GeoJSONGeometry(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs) -> BaseGeometry:
         if not isinstance(value, dict) or value.get("type") not in self.allowed:
             raise ValidationError(f"Expected a GeoJSON geometry of type {', '.join(self.allowed)}.")
-        errors = position_errors(value.get("coordinates"), NESTING[value["type"]])
+        nesting = NESTING[value["type"]]
+        errors = (member_errors(value) or position_errors(value.get("coordinates"), nesting)
+                  or dimension_errors(value["coordinates"], nesting))
         if errors:
             raise ValidationError(errors)
         try:
@@ -67,9 +99,11 @@ class GeoJSONGeometry(fields.Field):
         return geometry
 
 
-def _position() -> dict:
-    return {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"},
-            "description": "[longitude, latitude] in WGS-84 (RFC 7946 §3.1.1), optionally an altitude"}
+def _position(dimensions: int) -> dict:
+    lon = {"type": "number", "minimum": -180, "maximum": 180}
+    lat = {"type": "number", "minimum": -90, "maximum": 90}
+    return {"type": "array", "prefixItems": [lon, lat, {"type": "number"}][:dimensions],
+            "minItems": dimensions, "maxItems": dimensions}
 
 
 def _geometry(name: str, coordinates: dict) -> dict:
@@ -80,8 +114,10 @@ def _geometry(name: str, coordinates: dict) -> dict:
         "properties": {
             "type": {"type": "string", "enum": [name]},
             "coordinates": coordinates,
-            "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4},
+            "bbox": {"type": "array", "items": {"type": "number"},
+                     "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}]},
         },
+        "additionalProperties": False,
     }
 
 
@@ -91,17 +127,25 @@ def _array(items: dict, min_items: int = 0) -> dict:
 
 def geometry_schemas() -> dict[str, dict]:
     """The RFC 7946 geometry objects, as OpenAPI components named `GeoJSON<Type>`."""
-    position = _position()
-    line = _array(position, 2)
-    ring = _array(position, 4)  # a closed ring: first position repeated last
-    polygon = _array(ring, 1)
-    schemas = {f"GeoJSON{name}": _geometry(name, coordinates) for name, coordinates in (
-        ("Point", position),
-        ("MultiPoint", _array(position)),
+    def coordinates(build) -> dict:
+        # Every position of one geometry has 2 numbers, or every one 3 (position_errors).
+        return {"description": "[longitude, latitude] positions in WGS-84 (RFC 7946 §3.1.1), all with or all "
+                               "without an altitude",
+                "oneOf": [build(_position(2)), build(_position(3))]}
+
+    def line(position):
+        return _array(position, 2)
+
+    def polygon(position):
+        return _array(_array(position, 4), 1)  # closed rings: first position repeated last
+
+    schemas = {f"GeoJSON{name}": _geometry(name, coordinates(build)) for name, build in (
+        ("Point", lambda position: position),
+        ("MultiPoint", lambda position: _array(position, 1)),  # an empty geometry is refused
         ("LineString", line),
-        ("MultiLineString", _array(line)),
+        ("MultiLineString", lambda position: _array(line(position), 1)),
         ("Polygon", polygon),
-        ("MultiPolygon", _array(polygon)),
+        ("MultiPolygon", lambda position: _array(polygon(position), 1)),
     )}
     any_geometry = {"oneOf": [*({"$ref": f"#/components/schemas/{name}"} for name in schemas), {"type": "null"}]}
     schemas["GeoJSONFeature"] = {

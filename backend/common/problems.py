@@ -4,6 +4,7 @@ problem+json answer. On the lowest floor so that request hooks (http.py) and bat
 """
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import Response, json, request
 
 from backend.common.i18n import pick_language, title
@@ -57,3 +58,26 @@ def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     else:
         flat[prefix or "body"] = [str(messages)]
     return flat
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error response of this API (documentation only).
+
+    Problems may carry extension members about their cause (e.g. `overlaps`, `problems`).
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE  # RFC 9457 §3.2: extension members
+
+    type = ma.fields.String(metadata={"example": "urn:foodgrid:problem:validation_error"})
+    title = ma.fields.String(metadata={"description": "Short summary, in the Accept-Language (zh-CN or en)"})
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    code = ma.fields.String(metadata={"description": "Machine-readable reason"})
+    instance = ma.fields.String(metadata={"description": "Request path"})
+    request_id = ma.fields.String()
+    field = ma.fields.String(metadata={"description": "The input field a rule violation concerns"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Validation errors: field path -> messages"},
+    )

@@ -6,6 +6,8 @@ loaded. Containers and custom fields (GeoJSON) check their own shape.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from marshmallow import Schema, fields
 
 _RULES = (  # field classes → accepted JSON types; bool is an int in Python, so it is checked apart
@@ -55,7 +57,23 @@ def _field_value(field: fields.Field, value):
         if isinstance(value, dict) and field.value_field is not None:
             return {key: _field_value(field.value_field, item) for key, item in value.items()}
         return value
+    if isinstance(field, fields.DateTime) and isinstance(value, str) and not _in_utc_range(value):
+        return WRONG_TYPE
     return value if _accepts(field, value) else WRONG_TYPE
+
+
+def _in_utc_range(text: str) -> bool:
+    """False for a time whose UTC instant falls outside years 1–9999 (`0001-01-01T00:00+02:00`):
+    valid RFC 3339, but no Python datetime (nor comparison, digest or storage) can hold it."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return True  # not ISO at all: the field itself says why
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return False
+    return True
 
 
 def _schema_value(schema: Schema, data):

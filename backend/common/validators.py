@@ -1,18 +1,34 @@
 """Field validators shared by the domains' schemas."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from marshmallow import ValidationError
 
 
-def decimal_range(low: int, high: int, *, positive: bool = False, message: str) -> Callable[[Decimal | None], None]:
-    """`low ≤ value < high` (`low < value` when `positive`). A function, not validate.Range:
-    apispec would print a Decimal bound into the OpenAPI document as a string."""
-    def check(value: Decimal | None) -> None:
+@dataclass(frozen=True)
+class DecimalRange:
+    """`low ≤ value < high` (`low < value` when `positive`). Not validate.Range: apispec
+    would print a Decimal bound into the OpenAPI document as a string; this one is
+    documented as numbers (`minimum`/`exclusiveMinimum`, `exclusiveMaximum`) by
+    backend.common.openapi."""
+
+    low: int
+    high: int
+    positive: bool
+    message: str
+
+    def __call__(self, value: Decimal | None) -> None:
         if value is None:
             return
-        if (value <= low if positive else value < low) or value >= high:
-            raise ValidationError(message)
-    return check
+        if (value <= self.low if self.positive else value < self.low) or value >= self.high:
+            raise ValidationError(self.message)
+
+    def json_schema(self) -> dict:
+        bound = {"exclusiveMinimum": self.low} if self.positive else {"minimum": self.low}
+        return {**bound, "exclusiveMaximum": self.high}
+
+
+def decimal_range(low: int, high: int, *, positive: bool = False, message: str) -> DecimalRange:
+    return DecimalRange(low, high, positive, message)

@@ -43,6 +43,7 @@ class Facilities(MethodView):
         return feature_collection_page(service.facilities_query(current_actor(), **_filters(args)),
                                        pagination_parameters)
 
+    @blp.forbidden()
     @blp.arguments(FacilityCreateSchema)
     @blp.response(201, FacilityFeatureSchema)
     @blp.alt_response(409, description="USCC or licence number already registered")
@@ -87,6 +88,7 @@ class Stalls(MethodView):
 
 @blp.route("/facilities/import")
 class FacilityImport(MethodView):
+    @blp.forbidden()
     @accepts("text/csv")
     @blp.doc(requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}},
                           "description": "UTF-8 (or GB18030) CSV with columns " + ", ".join(importer.COLUMNS)})

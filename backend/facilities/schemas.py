@@ -43,6 +43,13 @@ class FacilityInputSchema(ma.Schema):
 
 
 class FacilityCreateSchema(FacilityInputSchema):
+    OPENAPI_EXTRA = {  # service.create_facility: stalls, and only stalls, have a parent market
+        "if": {"properties": {"kind": {"const": "stall"}}, "required": ["kind"]},
+        "then": {"required": ["parent_id"], "properties": {"parent_id": {"type": "string"}}},
+        # a stall stands in its market; everything else has a location
+        "else": {"required": ["location"], "properties": {"parent_id": {"type": "null"},
+                                                          "location": {"not": {"type": "null"}}}},
+    }
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     risk_level = fields.String(load_default="B", validate=validate.OneOf(RISK_LEVELS))

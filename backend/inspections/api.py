@@ -25,6 +25,7 @@ blp = Blueprint("inspections", __name__, description="Checklist templates, inspe
 
 @blp.route("/checklists")
 class Checklists(MethodView):
+    @blp.forbidden()
     @blp.arguments(ChecklistQueryArgsSchema, location="query")
     @blp.response(200, ChecklistTemplateSchema(many=True))
     @blp.paginate(SelectPage, **PAGE_DEFAULTS)
@@ -32,6 +33,7 @@ class Checklists(MethodView):
         """Templates, newest version first per code (drafts: administrators only)."""
         return templates.templates_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(ChecklistTemplateSchema)
     @blp.response(201, ChecklistTemplateSchema)
     @blp.alt_response(409, description="The code already has a draft")
@@ -44,6 +46,7 @@ class Checklists(MethodView):
 
 @blp.route("/checklists/<uuid:template_id>")
 class ChecklistById(MethodView):
+    @blp.forbidden()
     @blp.etag
     @blp.response(200, ChecklistTemplateSchema)
     def get(self, template_id):
@@ -66,6 +69,7 @@ class ChecklistById(MethodView):
 
 @blp.route("/checklists/<uuid:template_id>/publish")
 class ChecklistPublication(MethodView):
+    @blp.forbidden()
     @blp.response(200, ChecklistTemplateSchema)
     @blp.alt_response(409, description="Already published")
     def post(self, template_id):
@@ -78,6 +82,7 @@ class ChecklistPublication(MethodView):
 
 @blp.route("/inspection-plans")
 class Plans(MethodView):
+    @blp.forbidden()
     @blp.arguments(PlanCreateSchema)
     @blp.response(201, PlanSchema)
     @blp.alt_response(409, description="The region already has a plan for that year")
@@ -90,6 +95,7 @@ class Plans(MethodView):
 
 @blp.route("/tasks")
 class Tasks(MethodView):
+    @blp.forbidden()
     @blp.arguments(TaskQueryArgsSchema, location="query")
     @blp.response(200, TaskSchema(many=True))
     @blp.paginate(SelectPage, **PAGE_DEFAULTS)
@@ -103,6 +109,7 @@ class Tasks(MethodView):
 
 @blp.route("/tasks/<uuid:task_id>")
 class TaskById(MethodView):
+    @blp.forbidden()
     @blp.etag
     @blp.response(200, TaskSchema)
     def get(self, task_id):
@@ -112,6 +119,7 @@ class TaskById(MethodView):
 
 @blp.route("/tasks/<uuid:task_id>/start")
 class TaskStart(MethodView):
+    @blp.forbidden()
     @blp.response(200, TaskSchema)
     @blp.alt_response(409, description="The task is done or cancelled")
     def post(self, task_id):
@@ -124,6 +132,7 @@ class TaskStart(MethodView):
 
 @blp.route("/tasks/<uuid:task_id>/cancel")
 class TaskCancel(MethodView):
+    @blp.forbidden()
     @blp.arguments(TaskCancelSchema)
     @blp.response(200, TaskSchema)
     @blp.alt_response(409, description="The task is already done or cancelled")

@@ -66,7 +66,11 @@ class PlanCreateSchema(ma.Schema):
         keys=fields.String(validate=validate.OneOf(RISK_LEVELS)),
         values=fields.Float(validate=validate.Range(0, 52), allow_nan=False),
         metadata={"description": "Visits per year by risk level, a fraction 1/N being one visit every N years; "
-                                 "default VISITS_PER_YEAR (A=0.5,B=1,C=2,D=3)"})
+                                 "default VISITS_PER_YEAR (A=0.5,B=1,C=2,D=3)",
+                  "properties": {level: {"type": "number", "minimum": 0, "maximum": 52,  # visit_rate_error
+                                          "anyOf": [{"type": "integer"}, {"exclusiveMaximum": 1}]}
+                                  for level in RISK_LEVELS},
+                  "required": list(RISK_LEVELS), "additionalProperties": False})
 
     @ma.validates("visits_per_level")
     def _all_levels(self, value, **_):

@@ -37,6 +37,7 @@ class Recalls(MethodView):
         """Recalls in scope, newest first; `overdue=true` for late ones."""
         return views.recalls_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(RecallCreateSchema)
     @blp.response(201, RecallSchema)
     def post(self, data):
@@ -77,6 +78,7 @@ class RecallTransitions(MethodView):
 
 @blp.route("/recalls/<uuid:recall_id>/progress")
 class RecallProgress(MethodView):
+    @blp.forbidden()
     @blp.arguments(ProgressSchema)
     @blp.response(200, RecallFacilitySchema)
     def post(self, data, recall_id):
@@ -101,6 +103,7 @@ class RecallVerifications(MethodView):
 
 @blp.route("/recalls/<uuid:recall_id>/waivers")
 class RecallWaivers(MethodView):
+    @blp.forbidden()
     @blp.arguments(WaiveSchema)
     @blp.response(200, RecallFacilitySchema)
     def post(self, data, recall_id):
@@ -119,6 +122,7 @@ class PublicRecalls(MethodView):
     @public
     @blp.doc(security=[])
     @blp.response(200, PublicRecallSchema(many=True))
+    @blp.problem_response(429, "More than 120 requests a minute from this address")
     @blp.paginate(SelectPage, **PAGE_DEFAULTS)
     def get(self):
         """Recall notices for the public and the media (no login, no personal data)."""

@@ -67,6 +67,10 @@ class RecallQueryArgsSchema(QueryArgsSchema):
 
 
 class TransitionSchema(ma.Schema):
+    OPENAPI_EXTRA = {  # _required_for_action
+        "if": {"properties": {"action": {"const": "change_level"}}, "required": ["action"]},
+        "then": {"required": ["level"], "properties": {"level": {"type": "integer"}}},
+    }
     action = fields.String(required=True, validate=validate.OneOf((*TRANSITIONS, "change_level", "refresh_scope")))
     note = fields.String(allow_none=True, validate=TEXT, metadata={"description": "Required to reject or cancel"})
     level = fields.Integer(allow_none=True, validate=LEVEL)

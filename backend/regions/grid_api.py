@@ -49,6 +49,7 @@ class Cells(MethodView):
             args["bbox"] = [float(part) for part in args["bbox"].split(",")]
         return feature_collection_page(cells.cells_query(current_actor(), **args), pagination_parameters)
 
+    @blp.forbidden()
     @blp.arguments(CellCreateSchema)
     @blp.response(201, CellFeatureSchema)
     @blp.alt_response(409, description="Overlaps an active cell; the overlaps are listed")
@@ -74,6 +75,7 @@ class RegionCells(MethodView):
 
 @blp.route("/cells/import")
 class CellImport(MethodView):
+    @blp.forbidden()
     @blp.arguments(CellImportSchema)
     @blp.response(201, CellFeatureSchema(many=True))
     def post(self, data):
@@ -87,6 +89,7 @@ class CellImport(MethodView):
 
 @blp.route("/cells/generate")
 class CellGeneration(MethodView):
+    @blp.forbidden()
     @blp.arguments(GenerateSchema)
     @blp.response(200, GeneratedSchema)
     def post(self, data):
@@ -100,6 +103,7 @@ class CellGeneration(MethodView):
 
 @blp.route("/regions/<string:code>/grid/validation")
 class RegionGridValidation(MethodView):
+    @blp.forbidden()
     @blp.response(200, GridValidationSchema)
     def get(self, code):
         """Check a region's grid: gaps in its coverage and overlaps between its active cells (m², where)."""
@@ -108,6 +112,7 @@ class RegionGridValidation(MethodView):
 
 @blp.route("/cells/locate")
 class Locate(MethodView):
+    @blp.forbidden()
     @blp.arguments(LocateArgsSchema, location="query")
     @blp.response(200, LocatedSchema)
     def get(self, args):
@@ -127,6 +132,7 @@ class CellById(MethodView):
 
 @blp.route("/cells/<uuid:cell_id>/retire")
 class CellRetirement(MethodView):
+    @blp.forbidden()
     @blp.arguments(RetireSchema)
     @blp.response(200, CellFeatureSchema)
     def post(self, data, cell_id):
@@ -145,6 +151,7 @@ class CellAssignments(MethodView):
         """Who was responsible for the cell: all history, or at one moment with `at`."""
         return assignments.assignment_history(current_actor(), cell_id, args.get("at"))
 
+    @blp.forbidden()
     @blp.arguments(MoveSchema)
     @blp.response(200, AssignmentSchema(many=True))
     def post(self, data, cell_id):
@@ -156,6 +163,7 @@ class CellAssignments(MethodView):
 
 @blp.route("/assignments/bulk")
 class BulkAssignments(MethodView):
+    @blp.forbidden()
     @blp.arguments(BulkSchema)
     @blp.response(200, BulkResultSchema)
     def post(self, data):
@@ -167,6 +175,7 @@ class BulkAssignments(MethodView):
 
 @blp.route("/assignments/balance")
 class Balance(MethodView):
+    @blp.forbidden()
     @blp.arguments(BalanceSchema)
     @blp.response(200, BalanceResultSchema)
     def post(self, data):

@@ -88,6 +88,12 @@ class CellImportSchema(ma.Schema):
 
 
 class GenerateSchema(ma.Schema):
+    OPENAPI_EXTRA = {"allOf": [  # _size_for_method
+        {"if": {"properties": {"method": {"const": "square"}}, "required": ["method"]},
+         "then": {"required": ["side_m"]}},
+        {"if": {"properties": {"method": {"const": "h3"}}, "required": ["method"]},
+         "then": {"required": ["resolution"]}},
+    ]}
     region_code = fields.String(required=True, validate=REGION_CODE)
     method = fields.String(required=True, validate=validate.OneOf(("square", "h3")))
     side_m = fields.Float(validate=validate.Range(min=50, max=50_000), metadata={"description": "For square cells"})

@@ -38,6 +38,7 @@ class Samples(MethodView):
         """Samples in scope, newest first."""
         return samples.samples_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(SampleCreateSchema)
     @blp.response(201, SampleSchema, description="Stored now")
     @blp.alt_response(200, schema=SampleSchema, description="Stored before: the same sample sent again")
@@ -67,6 +68,7 @@ def _sample_action(name: str, path: str, schema, doc: str, call):
     """A POST action on one sample, run with the sample row locked."""
     @blp.route(f"/samples/<uuid:sample_id>/{path}", endpoint=name)
     class Action(MethodView):
+        @blp.forbidden()
         @blp.doc(summary=doc)
         @blp.arguments(schema)
         @blp.response(200, SampleSchema)
@@ -99,6 +101,7 @@ _sample_action("notify", "notify", NotifySchema, "Record when the business was t
 
 @blp.route("/samples/<uuid:sample_id>/results/<uuid:result_id>/amend")
 class ResultAmendment(MethodView):
+    @blp.forbidden()
     @blp.arguments(AmendSchema)
     @blp.response(200, SampleSchema)
     def post(self, data, sample_id, result_id):
@@ -113,6 +116,7 @@ class ResultAmendment(MethodView):
 
 @blp.route("/samples/<uuid:sample_id>/retest-request")
 class RetestRequests(MethodView):
+    @blp.forbidden()
     @blp.arguments(RetestRequestSchema)
     @blp.response(201, RetestRequestSchema)
     @blp.alt_response(422, description="Outside the window, or a rapid method for a rapid test's re-test")
@@ -126,6 +130,7 @@ class RetestRequests(MethodView):
 
 @blp.route("/samples/<uuid:sample_id>/retest-request/decision")
 class RetestDecision(MethodView):
+    @blp.forbidden()
     @blp.arguments(RetestDecisionSchema)
     @blp.response(200, RetestRequestSchema)
     def post(self, data, sample_id):
@@ -145,6 +150,7 @@ class Limits(MethodView):
         """The limits table with its history; `on=` gives the limits in force that day."""
         return limits.limits_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(LimitSchema)
     @blp.response(201, LimitSchema)
     def post(self, data):
@@ -156,6 +162,7 @@ class Limits(MethodView):
 
 @blp.route("/reports/pass-rate")
 class PassRate(MethodView):
+    @blp.forbidden()
     @blp.arguments(PassRateArgsSchema, location="query")
     @blp.response(200, PassRateSchema(many=True))
     def get(self, args):

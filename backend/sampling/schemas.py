@@ -23,6 +23,11 @@ class RapidReadingSchema(ma.Schema):
 
 
 class SampleCreateSchema(ma.Schema):
+    OPENAPI_EXTRA = {  # _rapid_readings
+        "if": {"properties": {"method": {"const": "rapid"}}, "required": ["method"]},
+        "then": {"required": ["rapid_results"], "properties": {"rapid_results": {"type": "array"}}},
+        "else": {"properties": {"rapid_results": {"type": "null"}}},
+    }
     id = fields.UUID(required=True, metadata={"description": "Made by the phone; resending is safe"})
     sample_no = fields.String(required=True, validate=validate.Length(min=1, max=40),
                               metadata={"description": "Printed on the seal"})
@@ -156,6 +161,11 @@ class RetestDecisionSchema(ma.Schema):
 
 
 class LimitSchema(ma.Schema):
+    OPENAPI_EXTRA = {  # limits.create_limit: a maximum value, or must_not_detect
+        "if": {"properties": {"must_not_detect": {"const": True}}, "required": ["must_not_detect"]},
+        "then": {"properties": {"max_value": {"type": "null"}}},
+        "else": {"required": ["max_value"], "properties": {"max_value": {"type": "number"}}},
+    }
     id = fields.UUID(dump_only=True)
     analyte = fields.String(required=True, validate=NAME)
     food_category = fields.String(required=True, validate=NAME)

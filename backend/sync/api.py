@@ -14,6 +14,7 @@ blp = Blueprint("sync", __name__, description="What changed for an inspector's p
 
 @blp.route("/sync")
 class Sync(MethodView):
+    @blp.forbidden()
     @blp.arguments(SyncArgsSchema, location="query")
     @blp.response(200, SyncPageSchema)
     def get(self, args):

@@ -44,6 +44,7 @@ class Products(MethodView):
         """Products, by GTIN or name."""
         return catalogue.products_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(ProductSchema)
     @blp.response(201, ProductSchema)
     def post(self, data):
@@ -62,6 +63,7 @@ class Lots(MethodView):
         """Lots in scope, newest first."""
         return catalogue.lots_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(LotSchema)
     @blp.response(201, LotSchema)
     @blp.alt_response(409, description="The producer already has this lot code")
@@ -82,6 +84,7 @@ class LotById(MethodView):
 
 @blp.route("/lots/<uuid:lot_id>/trace")
 class LotTrace(MethodView):
+    @blp.forbidden()
     @blp.arguments(TraceArgsSchema, location="query")
     @blp.response(200, TraceSchema)
     @blp.doc(responses={"200": {"description": "JSON; `Accept: text/csv` for the spreadsheet, `format=geojson` "
@@ -117,6 +120,7 @@ class TraceEvents(MethodView):
         """Trace events of a lot or a facility, newest first."""
         return events.events_query(current_actor(), **filters)
 
+    @blp.forbidden()
     @blp.arguments(TraceEventInputSchema)
     @blp.response(201, TraceEventSchema, description="Recorded now")
     @blp.alt_response(200, schema=TraceEventSchema, description="Recorded before: the same event sent again")
@@ -171,6 +175,7 @@ class Holdings(MethodView):
 
 @blp.route("/traceability/violations")
 class Violations(MethodView):
+    @blp.forbidden()
     @blp.arguments(ViolationQueryArgsSchema, location="query")
     @blp.response(200, ViolationSchema(many=True))
     @blp.paginate(SelectPage, **PAGE_DEFAULTS)

@@ -37,7 +37,8 @@ class LotSchema(ma.Schema):
     product = fields.String(attribute="product.name", dump_only=True)
     facility_id = fields.UUID(required=True, metadata={"description": "The producer, who assigned the lot code"})
     region_code = fields.String(dump_only=True)
-    quantity = fields.Float(allow_none=True, validate=validate.Range(min=0, max=10**15))
+    quantity = fields.Float(allow_none=True, validate=validate.Range(min=0, max=10**15, max_inclusive=False),
+                            metadata={"description": "≥ 0, below 10^15 (stored as NUMERIC(18, 3))"})
     unit = UNIT
     produced_at = fields.AwareDateTime(allow_none=True)
     expires_at = fields.AwareDateTime(allow_none=True)
@@ -58,6 +59,13 @@ class LotLineSchema(ma.Schema):
 
 class TraceEventInputSchema(ma.Schema):
     """A single-lot event names `lot_id`, `quantity`, `unit`; a transform names `inputs` and `outputs`."""
+
+    OPENAPI_EXTRA = {  # _shape
+        "if": {"properties": {"type": {"const": "transform"}}, "required": ["type"]},
+        "then": {"required": ["inputs", "outputs"],
+                 "properties": {"lot_id": False, "quantity": False, "unit": False}},
+        "else": {"required": ["lot_id", "quantity", "unit"], "properties": {"inputs": False, "outputs": False}},
+    }
 
     event_id = fields.String(required=True, validate=validate.Length(min=1, max=200),
                              metadata={"description": "The sender's id for this event; resending it is safe"})
