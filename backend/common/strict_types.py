@@ -32,6 +32,8 @@ WRONG_TYPE = _WrongType()
 
 
 def _accepts(field: fields.Field, value) -> bool:
+    if isinstance(field, fields.Integer) and isinstance(value, float):
+        return value.is_integer()  # JSON Schema's integer: 2027.0 is 2027; 2027.5 is not
     for classes, types in _RULES:
         if isinstance(field, classes):
             return isinstance(value, types) and (bool in types or not isinstance(value, bool))
