@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from backend.audit.chain import checkpoint_mac, same
+from backend.common.files import fsync_dir
 
 VERSION = 1
 
@@ -81,7 +82,7 @@ def locked(path: Path) -> Iterator[int]:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         if created:
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         yield descriptor
     finally:
         os.close(descriptor)  # releases the lock
@@ -108,10 +109,3 @@ def append(descriptor: int, checkpoint: Checkpoint, key: str) -> None:
     os.write(descriptor, line.encode("utf-8"))
     os.fsync(descriptor)
 
-
-def _fsync_dir(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from backend.common.files import fsync_dir
+
 INSTANCE_DIR = Path(__file__).resolve().parents[2] / "instance"
 
 
@@ -41,7 +43,7 @@ def instance_secret(env: dict, name: str) -> str:
             pass
     finally:
         temporary.unlink(missing_ok=True)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return _read(path)
 
 
@@ -51,10 +53,3 @@ def _read(path: Path) -> str:
         raise RuntimeError(f"the secret file {path} is empty; remove it to have a new secret made")
     return value
 
-
-def _fsync_dir(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

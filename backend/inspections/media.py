@@ -26,6 +26,7 @@ import exifread
 import filetype
 
 from backend.common.domain_errors import PayloadTooLarge, RuleViolation, UnsupportedMediaType
+from backend.common.files import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class Upload:
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.temp, final)
-        _fsync_dir(final.parent)  # the rename itself must be durable before a 201 says so
+        fsync_dir(final.parent)  # the rename itself must be durable before a 201 says so
         return final
 
 
@@ -234,10 +235,3 @@ def _degrees(values, ref: str, negative: str) -> float:
     degrees = parts[0] + parts[1] / 60 + parts[2] / 3600
     return -degrees if ref.strip().upper().startswith(negative) else degrees
 
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
