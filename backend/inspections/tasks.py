@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from backend.common import audit_trail as audit
 from backend.common import clock
@@ -163,7 +163,58 @@ def follow_moved_facilities(_sender, facility_ids: list[uuid.UUID], **_):
     )
 
 
+# ---------------------------------------------------------------- opening tasks
+# The inspections domain owns `inspection_tasks`: other domains open, complete and withdraw
+# tasks through these functions, never by writing the table (docs/architecture.md, "Owners").
+
+def open_task(*, kind: str, facility_id: uuid.UUID, cell_id: uuid.UUID | None, region_code: str,
+              assignee_id: uuid.UUID | None, due_at: datetime) -> InspectionTask:
+    """One open task, added to the session (its id is set at once; flushed with the caller's work)."""
+    task = InspectionTask(id=uuid.uuid4(), kind=kind, facility_id=facility_id, cell_id=cell_id,
+                          region_code=region_code, assignee_id=assignee_id, due_at=due_at)
+    db.session.add(task)
+    return task
+
+
+def open_tasks(rows: list[dict]) -> list[uuid.UUID]:
+    """Open tasks in one statement (a recall's scope can reach thousands of facilities). Each row
+    names `kind`, `facility_id`, `cell_id`, `region_code`, `assignee_id` and `due_at`; the ids
+    come back in the rows' order."""
+    if not rows:
+        return []
+    now = clock.now()
+    ids = [uuid.uuid4() for _ in rows]
+    db.session.execute(insert(InspectionTask), [
+        {"id": task_id, "kind": row["kind"], "status": "open", "facility_id": row["facility_id"],
+         "cell_id": row["cell_id"], "region_code": row["region_code"], "assignee_id": row["assignee_id"],
+         "sequence": 1, "due_at": row["due_at"], "created_at": now, "updated_at": now, "row_version": 1}
+        for task_id, row in zip(ids, rows, strict=True)
+    ])
+    return ids
+
+
 # ---------------------------------------------------------------- state changes
+
+def complete_task(task: InspectionTask, *, completed_at: datetime, started_at: datetime | None = None) -> bool:
+    """The work a task asked for was done (a check, a recall verification): open or in
+    progress → done. A task already done or cancelled is left as it is (False). The caller
+    has decided that the actor may do the work."""
+    if task.status not in ("open", "in_progress"):
+        return False
+    task.status, task.completed_at = "done", completed_at
+    task.started_at = task.started_at or started_at or completed_at
+    return True
+
+
+def withdraw_task(task: InspectionTask) -> bool:
+    """The work is no longer needed because the domain that asked for it says so (a recall
+    facility waived): open or in progress → cancelled; a settled task is left as it is
+    (False). Unlike `cancel_task`, the caller has authorised it under its own rules."""
+    if task.status not in ("open", "in_progress"):
+        return False
+    task.status = "cancelled"
+    return True
+
 
 def _locked(task: InspectionTask) -> InspectionTask:
     db.session.refresh(task, with_for_update=True)  # two phones, or a phone and a supervisor, at once
