@@ -19,6 +19,7 @@ from backend.common import audit_trail as audit
 from backend.common import clock
 from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound
+from backend.common.outbox import emit
 from backend.common.region_codes import is_within, scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
@@ -109,13 +110,39 @@ def tasks_query(actor: Actor, *, assignee: str | None = None, status: str | None
     if due_before:
         query = query.where(InspectionTask.due_at < due_before)
     if overdue is not None:
-        late = InspectionTask.status.in_(("open", "in_progress")) & (InspectionTask.due_at < clock.now())
+        late = overdue_filter(clock.now())
         query = query.where(late if overdue else ~late)
     if near is None:
         return query.order_by(InspectionTask.due_at, InspectionTask.id)
     centre = func.ST_GeogFromText(near.wkt)
     return query.join(Facility, Facility.id == InspectionTask.facility_id).order_by(
         func.ST_Distance(func.geography(Facility.location), centre), InspectionTask.id)
+
+
+def overdue_filter(at: datetime):
+    """Open or in progress past `due_at` (DESIGN.md §5); `InspectionTask.is_overdue` in SQL."""
+    return InspectionTask.status.in_(("open", "in_progress")) & (InspectionTask.due_at < at)
+
+
+def escalate_overdue_tasks(limit: int) -> int:
+    """Tell the region's supervisors (`task.overdue`) of up to `limit` overdue tasks not yet
+    escalated, each once; the number escalated. The worker runs it and commits."""
+    moment = clock.now()
+    task = InspectionTask
+    due = (select(task.id).where(overdue_filter(moment), task.escalated_at.is_(None))
+           .order_by(task.due_at).limit(limit).with_for_update(skip_locked=True))
+    rows = db.session.execute(
+        update(task).where(task.id.in_(due), task.facility_id == Facility.id).values(escalated_at=moment)
+        .returning(task.id, task.kind, task.status, task.due_at, task.region_code, task.cell_id, task.assignee_id,
+                   task.facility_id, Facility.name)
+        .execution_options(synchronize_session=False)).all()
+    for row in rows:
+        emit("task.overdue", {"task_id": row.id, "kind": row.kind, "status": row.status, "due_at": row.due_at,
+                              "region_code": row.region_code, "cell_id": row.cell_id, "assignee_id": row.assignee_id,
+                              "facility_id": row.facility_id, "facility_name": row.name})
+        audit.record(Actor.system(), "task.escalate", "inspection_task", row.id, after={"escalated_at": moment},
+                     region_code=row.region_code)
+    return len(rows)
 
 
 def get_task(actor: Actor, task_id: uuid.UUID) -> InspectionTask:
