@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_api(app)
     _register_cli(app)
+    _register_escalators(app)
     return app
 
 
@@ -133,6 +134,17 @@ def _register_api(app: Flask) -> None:
                       attachments_blp, sync_blp, traceability_blp, epcis_blp, sampling_blp, recalls_blp, audit_blp,
                       calendar_blp, notifications_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+
+def _register_escalators(app: Flask) -> None:
+    """What `flask worker` escalates when overdue; each rule lives with the table it stamps
+    (docs/architecture.md, "Owners")."""
+    from backend.inspections.tasks import escalate_overdue_tasks
+    from backend.notifications.worker import ESCALATORS
+    from backend.recalls.overdue import escalate_overdue_recalls
+    from backend.sampling.timelines import escalate_overdue_samples
+
+    app.extensions[ESCALATORS] = (escalate_overdue_tasks, escalate_overdue_recalls, escalate_overdue_samples)
 
 
 def _register_cli(app: Flask) -> None:

@@ -34,6 +34,7 @@ from backend.inspections import rectification
 from backend.inspections.models import Check, InspectionTask
 from backend.inspections.policy import may_check_at, may_record_checks, visible_checks
 from backend.inspections.scoring import clock_skewed, outcome, place, score
+from backend.inspections.tasks import complete_task
 from backend.inspections.templates import published_version, scored_items
 
 # The device's sending time changes with every retry: it is not part of "the same body".
@@ -133,10 +134,7 @@ def checked_place(actor: Actor, facility_id: uuid.UUID, task_id: uuid.UUID | Non
 
 
 def _complete(actor: Actor, check: Check, task: InspectionTask | None) -> None:
-    if task is not None and task.status in ("open", "in_progress"):
-        task.status = "done"
-        task.started_at = task.started_at or check.started_at
-        task.completed_at = check.received_at
+    if task is not None and complete_task(task, completed_at=check.received_at, started_at=check.started_at):
         rectification.close_by_follow_up(actor, task, check)
     if check.outcome != "compliant":
         rectification.issue_order(actor, check)

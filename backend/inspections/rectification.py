@@ -22,7 +22,7 @@ from backend.common.region_codes import scope_prefix
 from backend.extensions import db
 from backend.inspections.models import Check, InspectionTask, RectificationOrder
 from backend.inspections.policy import visible_orders
-from backend.inspections.tasks import current_leads
+from backend.inspections.tasks import current_leads, open_task
 
 
 def issue_order(actor: Actor, check: Check) -> RectificationOrder:
@@ -31,9 +31,8 @@ def issue_order(actor: Actor, check: Check) -> RectificationOrder:
     issued_on = check.received_at if "clock_skew" in check.flags else check.finished_at
     deadline = issued_on + timedelta(days=current_app.config["RECTIFICATION_DAYS"])
     lead = current_leads({check.cell_id}).get(check.cell_id) if check.cell_id else None
-    task = InspectionTask(kind="follow_up", facility_id=check.facility_id, cell_id=check.cell_id,
-                          region_code=check.region_code, assignee_id=lead or check.inspector_id, due_at=deadline)
-    db.session.add(task)
+    task = open_task(kind="follow_up", facility_id=check.facility_id, cell_id=check.cell_id,
+                     region_code=check.region_code, assignee_id=lead or check.inspector_id, due_at=deadline)
     db.session.flush()
     failed = [result["item"] for result in check.results if result["result"] == "fail"]
     order = RectificationOrder(id=uuid.uuid4(), check=check, facility_id=check.facility_id,

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from backend.common import audit_trail as audit
 from backend.common import clock
 from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound
+from backend.common.outbox import emit
 from backend.common.region_codes import is_within, scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
@@ -109,13 +110,39 @@ def tasks_query(actor: Actor, *, assignee: str | None = None, status: str | None
     if due_before:
         query = query.where(InspectionTask.due_at < due_before)
     if overdue is not None:
-        late = InspectionTask.status.in_(("open", "in_progress")) & (InspectionTask.due_at < clock.now())
+        late = overdue_filter(clock.now())
         query = query.where(late if overdue else ~late)
     if near is None:
         return query.order_by(InspectionTask.due_at, InspectionTask.id)
     centre = func.ST_GeogFromText(near.wkt)
     return query.join(Facility, Facility.id == InspectionTask.facility_id).order_by(
         func.ST_Distance(func.geography(Facility.location), centre), InspectionTask.id)
+
+
+def overdue_filter(at: datetime):
+    """Open or in progress past `due_at` (DESIGN.md §5); `InspectionTask.is_overdue` in SQL."""
+    return InspectionTask.status.in_(("open", "in_progress")) & (InspectionTask.due_at < at)
+
+
+def escalate_overdue_tasks(limit: int) -> int:
+    """Tell the region's supervisors (`task.overdue`) of up to `limit` overdue tasks not yet
+    escalated, each once; the number escalated. The worker runs it and commits."""
+    moment = clock.now()
+    task = InspectionTask
+    due = (select(task.id).where(overdue_filter(moment), task.escalated_at.is_(None))
+           .order_by(task.due_at).limit(limit).with_for_update(skip_locked=True))
+    rows = db.session.execute(
+        update(task).where(task.id.in_(due), task.facility_id == Facility.id).values(escalated_at=moment)
+        .returning(task.id, task.kind, task.status, task.due_at, task.region_code, task.cell_id, task.assignee_id,
+                   task.facility_id, Facility.name)
+        .execution_options(synchronize_session=False)).all()
+    for row in rows:
+        emit("task.overdue", {"task_id": row.id, "kind": row.kind, "status": row.status, "due_at": row.due_at,
+                              "region_code": row.region_code, "cell_id": row.cell_id, "assignee_id": row.assignee_id,
+                              "facility_id": row.facility_id, "facility_name": row.name})
+        audit.record(Actor.system(), "task.escalate", "inspection_task", row.id, after={"escalated_at": moment},
+                     region_code=row.region_code)
+    return len(rows)
 
 
 def get_task(actor: Actor, task_id: uuid.UUID) -> InspectionTask:
@@ -163,7 +190,58 @@ def follow_moved_facilities(_sender, facility_ids: list[uuid.UUID], **_):
     )
 
 
+# ---------------------------------------------------------------- opening tasks
+# The inspections domain owns `inspection_tasks`: other domains open, complete and withdraw
+# tasks through these functions, never by writing the table (docs/architecture.md, "Owners").
+
+def open_task(*, kind: str, facility_id: uuid.UUID, cell_id: uuid.UUID | None, region_code: str,
+              assignee_id: uuid.UUID | None, due_at: datetime) -> InspectionTask:
+    """One open task, added to the session (its id is set at once; flushed with the caller's work)."""
+    task = InspectionTask(id=uuid.uuid4(), kind=kind, facility_id=facility_id, cell_id=cell_id,
+                          region_code=region_code, assignee_id=assignee_id, due_at=due_at)
+    db.session.add(task)
+    return task
+
+
+def open_tasks(rows: list[dict]) -> list[uuid.UUID]:
+    """Open tasks in one statement (a recall's scope can reach thousands of facilities). Each row
+    names `kind`, `facility_id`, `cell_id`, `region_code`, `assignee_id` and `due_at`; the ids
+    come back in the rows' order."""
+    if not rows:
+        return []
+    now = clock.now()
+    ids = [uuid.uuid4() for _ in rows]
+    db.session.execute(insert(InspectionTask), [
+        {"id": task_id, "kind": row["kind"], "status": "open", "facility_id": row["facility_id"],
+         "cell_id": row["cell_id"], "region_code": row["region_code"], "assignee_id": row["assignee_id"],
+         "sequence": 1, "due_at": row["due_at"], "created_at": now, "updated_at": now, "row_version": 1}
+        for task_id, row in zip(ids, rows, strict=True)
+    ])
+    return ids
+
+
 # ---------------------------------------------------------------- state changes
+
+def complete_task(task: InspectionTask, *, completed_at: datetime, started_at: datetime | None = None) -> bool:
+    """The work a task asked for was done (a check, a recall verification): open or in
+    progress → done. A task already done or cancelled is left as it is (False). The caller
+    has decided that the actor may do the work."""
+    if task.status not in ("open", "in_progress"):
+        return False
+    task.status, task.completed_at = "done", completed_at
+    task.started_at = task.started_at or started_at or completed_at
+    return True
+
+
+def withdraw_task(task: InspectionTask) -> bool:
+    """The work is no longer needed because the domain that asked for it says so (a recall
+    facility waived): open or in progress → cancelled; a settled task is left as it is
+    (False). Unlike `cancel_task`, the caller has authorised it under its own rules."""
+    if task.status not in ("open", "in_progress"):
+        return False
+    task.status = "cancelled"
+    return True
+
 
 def _locked(task: InspectionTask) -> InspectionTask:
     db.session.refresh(task, with_for_update=True)  # two phones, or a phone and a supervisor, at once

@@ -15,26 +15,23 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import func, select
 
 from backend.audit import service as audit
 from backend.calendar import service as workdays
 from backend.common import clock
-from backend.common.actor import Actor
 from backend.common.outbox import OutboxEvent, emit
 from backend.extensions import db
-from backend.facilities.models import Facility
-from backend.inspections.models import InspectionTask
 from backend.notifications import heartbeat
 from backend.notifications.delivery import UnknownTopic, deliver
-from backend.recalls.models import Recall
-from backend.sampling import timelines
-from backend.sampling.models import RetestRequest, Sample
 
 log = logging.getLogger("foodgrid.worker")
+ESCALATORS = "foodgrid.escalators"  # app.extensions key: the escalators create_app hands the worker
+Escalator = Callable[[int], int]
 # After this many failed deliveries an event is left for a human (reset `attempts` to retry).
 MAX_ATTEMPTS = 8
 
@@ -83,11 +80,15 @@ def _deliver_one(event: OutboxEvent, moment) -> None:
 
 # ---------------------------------------------------------------- escalation
 
-def escalate_overdue(batch_size: int = 100) -> int:
-    """Escalate overdue tasks, recalls and samples to their region's supervisors, each once
-    per deadline; commits per batch. The number escalated."""
+def escalate_overdue(batch_size: int = 100, escalators: Iterable[Escalator] | None = None) -> int:
+    """Run each escalator (overdue tasks, recalls, samples: each domain's own rule, given by
+    create_app as `app.extensions["foodgrid.escalators"]`) in batches, committing each batch.
+    An escalator takes a limit, escalates at most that many rows once per deadline and
+    returns how many. The number escalated."""
+    if escalators is None:
+        escalators = current_app.extensions[ESCALATORS]
     total = 0
-    for step in (_escalate_tasks, _escalate_recalls, _escalate_samples):
+    for step in escalators:
         while True:
             count = step(batch_size)
             db.session.commit()
@@ -95,54 +96,6 @@ def escalate_overdue(batch_size: int = 100) -> int:
             if count < batch_size:
                 break
     return total
-
-
-def _escalate_tasks(limit: int) -> int:
-    """A task open or in progress past `due_at` (DESIGN.md §5), not yet escalated."""
-    moment = clock.now()
-    task = InspectionTask
-    due = (select(task.id)
-           .where(task.status.in_(("open", "in_progress")), task.due_at < moment, task.escalated_at.is_(None))
-           .order_by(task.due_at).limit(limit).with_for_update(skip_locked=True))
-    rows = db.session.execute(
-        update(task).where(task.id.in_(due), task.facility_id == Facility.id).values(escalated_at=moment)
-        .returning(task.id, task.kind, task.status, task.due_at, task.region_code, task.cell_id, task.assignee_id,
-                   task.facility_id, Facility.name)
-        .execution_options(synchronize_session=False)).all()
-    for row in rows:
-        emit("task.overdue", {"task_id": row.id, "kind": row.kind, "status": row.status, "due_at": row.due_at,
-                              "region_code": row.region_code, "cell_id": row.cell_id, "assignee_id": row.assignee_id,
-                              "facility_id": row.facility_id, "facility_name": row.name})
-        audit.record(Actor.system(), "task.escalate", "inspection_task", row.id, after={"escalated_at": moment},
-                     region_code=row.region_code)
-    return len(rows)
-
-
-def _escalate_recalls(limit: int) -> int:
-    """Two deadlines (食品召回管理办法): an `initiated` recall past its start deadline, and an
-    initiated or in-progress recall past its completion deadline. One `escalated_at` serves
-    both: a recall escalated before its completion deadline is escalated again once that
-    passes; when both have passed at once, one escalation names the completion."""
-    moment = clock.now()
-    late_start = and_(Recall.status == "initiated", Recall.start_deadline < moment, Recall.escalated_at.is_(None))
-    late_complete = and_(Recall.status.in_(("initiated", "in_progress")), Recall.complete_deadline < moment,
-                         or_(Recall.escalated_at.is_(None), Recall.escalated_at < Recall.complete_deadline))
-    due = select(Recall.id).where(or_(late_start, late_complete)).order_by(Recall.created_at).limit(limit) \
-        .with_for_update(skip_locked=True)
-    stage = case((Recall.complete_deadline < moment, "complete"), else_="start")
-    rows = db.session.execute(
-        update(Recall).where(Recall.id.in_(due)).values(escalated_at=moment)
-        .returning(Recall.id, Recall.number, Recall.level, Recall.status, Recall.region_code,
-                   Recall.producer_facility_id, Recall.start_deadline, Recall.complete_deadline, stage.label("stage"))
-        .execution_options(synchronize_session=False)).all()
-    for row in rows:
-        deadline = row.complete_deadline if row.stage == "complete" else row.start_deadline
-        emit("recall.overdue", {"recall_id": row.id, "number": row.number, "level": row.level, "status": row.status,
-                                "region_code": row.region_code, "producer_facility_id": row.producer_facility_id,
-                                "stage": row.stage, "deadline": deadline})
-        audit.record(Actor.system(), "recall.escalate", "recall", row.id,
-                     after={"escalated_at": moment, "stage": row.stage}, region_code=row.region_code)
-    return len(rows)
 
 
 # ---------------------------------------------------------------- audit checkpoints
@@ -158,40 +111,6 @@ def checkpoint_audit() -> None:
         log.error("audit checkpoint refused, the audit log may have been tampered with: %s", error)
     finally:
         db.session.rollback()
-
-
-def _escalate_samples(limit: int) -> int:
-    """Sampling timelines (食品安全抽样检验管理办法; DESIGN.md §6): a lab sample not in the lab
-    by `lab_due_at`, not reported by `report_due_at`, a re-test request not answered by
-    `decide_by`. Each stage of a sample is escalated once (its own `*_escalated_at`)."""
-    moment = clock.now()
-    stages = (
-        ("delivery", Sample, timelines.late_delivery(moment), Sample.delivery_escalated_at, Sample.lab_due_at),
-        ("report", Sample, timelines.late_report(moment), Sample.report_escalated_at, Sample.report_due_at),
-        ("retest_decision", RetestRequest, timelines.late_decision(moment), RetestRequest.escalated_at,
-         RetestRequest.decide_by),
-    )
-    total = 0
-    for stage, table, late, escalated, deadline in stages:
-        if total >= limit:
-            break
-        due = (select(table.id).where(late, escalated.is_(None)).order_by(deadline)
-               .limit(limit - total).with_for_update(skip_locked=True))
-        update_ = update(table).where(table.id.in_(due)).values({escalated.key: moment})
-        if table is RetestRequest:
-            update_ = update_.where(RetestRequest.sample_id == Sample.id)
-        rows = db.session.execute(
-            update_.returning(Sample.id, Sample.sample_no, Sample.region_code, Sample.facility_id,
-                              Sample.product_name, deadline.label("deadline"))
-            .execution_options(synchronize_session=False)).all()
-        for row in rows:
-            emit("sample.overdue", {"sample_id": row.id, "sample_no": row.sample_no, "stage": stage,
-                                    "deadline": row.deadline, "region_code": row.region_code,
-                                    "facility_id": row.facility_id, "product_name": row.product_name})
-            audit.record(Actor.system(), "sample.escalate", "sample", row.id,
-                         after={"escalated_at": moment, "stage": stage}, region_code=row.region_code)
-        total += len(rows)
-    return total
 
 
 # ---------------------------------------------------------------- the calendar
@@ -223,11 +142,13 @@ def remind_unknown_calendar() -> int:
 # ---------------------------------------------------------------- the loop
 
 def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100, escalate_every_s: float = 60.0,
-        test_delay_s: float = 0.0, name: str = "worker", checkpoint_every_s: float | None = None) -> None:
+        test_delay_s: float = 0.0, name: str = "worker", checkpoint_every_s: float | None = None,
+        escalators: Iterable[Escalator] | None = None) -> None:
     """Escalate every `escalate_every_s`, checkpoint the audit chain every `checkpoint_every_s`
     (default AUDIT_CHECKPOINT_S; 0: never), deliver until the outbox is empty, sleep, repeat.
     SIGTERM or SIGINT: finish the current batch, then return. `once`: one round, then return.
-    Each round and each batch beats the heartbeat `name` (/readyz reports a stale one)."""
+    Each round and each batch beats the heartbeat `name` (/readyz reports a stale one).
+    `escalators`: those of `escalate_overdue` (default: the ones create_app registered)."""
     stop = threading.Event()
     previous = _on_signals(lambda *_: stop.set())
     if checkpoint_every_s is None:
@@ -240,7 +161,7 @@ def run(poll_seconds: float = 2.0, *, once: bool = False, batch_size: int = 100,
                 heartbeat.beat(name, started_at)
                 if last_escalation is None or time.monotonic() - last_escalation >= escalate_every_s:
                     last_escalation = time.monotonic()
-                    if escalated := escalate_overdue(batch_size):
+                    if escalated := escalate_overdue(batch_size, escalators):
                         log.info("escalated %d overdue tasks and recalls", escalated)
                     if remind_unknown_calendar():
                         log.warning("next year's statutory holidays are unknown: administrators notified")

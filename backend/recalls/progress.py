@@ -16,6 +16,7 @@ from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, RuleViolation
 from backend.extensions import db
 from backend.inspections.models import InspectionTask
+from backend.inspections.tasks import complete_task, withdraw_task
 from backend.recalls import rules
 from backend.recalls.models import Recall, RecallFacility
 from backend.recalls.policy import may_report_progress, may_steer, may_verify
@@ -64,9 +65,8 @@ def verify_facility(actor: Actor, recall: Recall, facility_id: uuid.UUID, *, rec
         raise Forbidden("The inspector given the verification task (or a supervisor) verifies.")
     _set_quantities(row, recovered, destroyed)
     row.status, row.note = "verified", note or row.note
-    if task is not None and task.status in ("open", "in_progress"):
-        task.status, task.completed_at = "done", clock.now()
-        task.started_at = task.started_at or task.completed_at
+    if task is not None:
+        complete_task(task, completed_at=clock.now())
     _audit(actor, recall, "recall.verify", row)
     return row
 
@@ -77,8 +77,8 @@ def waive_facility(actor: Actor, recall: Recall, facility_id: uuid.UUID, reason:
     row = _in_scope(recall, facility_id)
     row.status, row.note = "waived", reason
     task = db.session.get(InspectionTask, row.task_id) if row.task_id else None
-    if task is not None and task.status in ("open", "in_progress"):
-        task.status = "cancelled"
+    if task is not None:
+        withdraw_task(task)
     _audit(actor, recall, "recall.waive", row)
     return row
 

@@ -17,8 +17,7 @@ from sqlalchemy import insert, select
 from backend.common import clock
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.inspections.models import InspectionTask
-from backend.inspections.tasks import current_leads
+from backend.inspections.tasks import current_leads, open_tasks
 from backend.recalls.models import Recall, RecallFacility
 from backend.traceability.models import Holding
 from backend.traceability.trace import walk
@@ -57,18 +56,14 @@ def extend_scope(recall: Recall) -> int:
                                 .where(Facility.id.in_(list(new)))).all()
     leads = current_leads({place.cell_id for place in places if place.cell_id})
     now = clock.now()
-    tasks, rows = [], []
-    for place in places:
-        task_id = uuid.uuid4()
-        tasks.append({"id": task_id, "kind": "recall_verification", "status": "open", "facility_id": place.id,
-                      "cell_id": place.cell_id, "region_code": place.region_code,
-                      "assignee_id": leads.get(place.cell_id), "sequence": 1,
-                      "due_at": recall.complete_deadline or now, "created_at": now, "updated_at": now,
-                      "row_version": 1})
+    task_ids = open_tasks([{"kind": "recall_verification", "facility_id": place.id, "cell_id": place.cell_id,
+                            "region_code": place.region_code, "assignee_id": leads.get(place.cell_id),
+                            "due_at": recall.complete_deadline or now} for place in places])
+    rows = []
+    for place, task_id in zip(places, task_ids, strict=True):
         quantity, unit = new[place.id]
         rows.append({"id": uuid.uuid4(), "recall_id": recall.id, "facility_id": place.id, "unit": unit,
                      "distributed": quantity, "recovered": 0, "destroyed": 0, "task_id": task_id,
                      "status": "pending", "updated_at": now})
-    db.session.execute(insert(InspectionTask), tasks)
     db.session.execute(insert(RecallFacility), rows)
     return len(rows)

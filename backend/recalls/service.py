@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from backend.common import audit_trail as audit
 from backend.common import clock
@@ -60,6 +61,26 @@ def create_recall(actor: Actor, *, producer_facility_id: uuid.UUID, lot_ids: lis
     _log(actor, recall, "propose", "proposed", "proposed", reason)
     emit("recall.proposed", {"recall_id": recall.id, "region_code": recall.region_code, "reason": reason})
     return recall
+
+
+def propose_recall_from_sample(actor: Actor, *, sample_id: uuid.UUID, sample_no: str, product_name: str,
+                               lot: Lot) -> uuid.UUID | None:
+    """An unqualified sample of a known lot proposes a recall of that lot (DESIGN.md §6, §8),
+    in the verdict's transaction; at most one per sample (unique `sample_id`), so issuing or
+    amending a verdict again proposes nothing new (None)."""
+    recall_id = db.session.scalar(insert(Recall).values(
+        id=uuid.uuid4(), status="proposed", trigger="sample", sample_id=sample_id,
+        producer_facility_id=lot.facility_id, region_code=lot.region_code, created_by=actor.id,
+        reason=f"Unqualified sample {sample_no}: {product_name}, lot {lot.lot_code}",
+        created_at=clock.now(), row_version=1,
+    ).on_conflict_do_nothing(index_elements=[Recall.sample_id]).returning(Recall.id))
+    if recall_id is not None:
+        db.session.add(RecallLot(recall_id=recall_id, lot_id=lot.id))
+        audit.record(actor, "recall.propose", "recall", recall_id, region_code=lot.region_code,
+                     after={"status": "proposed", "trigger": "sample", "sample_id": sample_id, "lot_id": lot.id})
+        emit("recall.proposed", {"recall_id": recall_id, "region_code": lot.region_code,
+                                 "reason": f"Unqualified sample {sample_no}"})
+    return recall_id
 
 
 def transition(actor: Actor, recall: Recall, action: str, *, note: str | None = None, level: int | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 
 from backend.common import clock
 from backend.common.actor import Actor
@@ -12,14 +12,9 @@ from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.recalls import rules
 from backend.recalls.models import Recall, RecallAction, RecallFacility
+from backend.recalls.overdue import overdue_condition
 from backend.recalls.policy import visible_recalls
 from backend.traceability.models import Lot, Product
-
-
-def overdue_condition(at: datetime):
-    """Not started by the start deadline, or not completed by the completion deadline."""
-    return or_(and_(Recall.status == "initiated", Recall.start_deadline < at),
-               and_(Recall.status.in_(rules.ACTIVE), Recall.complete_deadline < at))
 
 
 def recalls_query(actor: Actor, *, status: str | None = None, level: int | None = None,

@@ -18,9 +18,8 @@ from backend.common.actor import Actor
 from backend.common.outbox import emit
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.inspections.models import InspectionTask
-from backend.inspections.tasks import current_leads
-from backend.recalls.models import Recall, RecallLot
+from backend.inspections.tasks import current_leads, open_task
+from backend.recalls.service import propose_recall_from_sample
 from backend.sampling.models import CreditEvent, Sample
 from backend.traceability.models import Lot
 
@@ -31,11 +30,9 @@ def escalate(actor: Actor, sample: Sample) -> None:
     lot = db.session.get(Lot, sample.lot_id) if sample.lot_id else None
     if sample.follow_up_task_id is None:
         lead = current_leads({sample.cell_id}).get(sample.cell_id) if sample.cell_id else None
-        task = InspectionTask(id=uuid.uuid4(), kind="follow_up", facility_id=sample.facility_id,
-                              cell_id=sample.cell_id, region_code=sample.region_code,
-                              assignee_id=lead or sample.collected_by,
-                              due_at=clock.now() + timedelta(days=current_app.config["RECTIFICATION_DAYS"]))
-        db.session.add(task)
+        task = open_task(kind="follow_up", facility_id=sample.facility_id, cell_id=sample.cell_id,
+                         region_code=sample.region_code, assignee_id=lead or sample.collected_by,
+                         due_at=clock.now() + timedelta(days=current_app.config["RECTIFICATION_DAYS"]))
         sample.follow_up_task_id = task.id
     producer = sample.producer_facility_id or (lot.facility_id if lot else None) or sample.facility_id
     db.session.execute(insert(CreditEvent).values(
@@ -43,7 +40,8 @@ def escalate(actor: Actor, sample: Sample) -> None:
         points=UNQUALIFIED_SAMPLE_POINTS, detail=f"Sample {sample.sample_no} ({sample.product_name}) unqualified",
         created_at=clock.now()).on_conflict_do_nothing())
     if lot is not None:
-        _propose_recall(actor, sample, lot)
+        propose_recall_from_sample(actor, sample_id=sample.id, sample_no=sample.sample_no,
+                                   product_name=sample.product_name, lot=lot)
     emit("sample.unqualified", {"sample_id": sample.id, "sample_no": sample.sample_no,
                                 "region_code": sample.region_code, "product_name": sample.product_name,
                                 "facility_name": db.session.get(Facility, sample.facility_id).name})
@@ -51,19 +49,3 @@ def escalate(actor: Actor, sample: Sample) -> None:
     audit.record(actor, "sample.escalate", "sample", sample.id, region_code=sample.region_code,
                  after={"follow_up_task_id": sample.follow_up_task_id, "producer_id": producer,
                         "recall_proposed": lot is not None})
-
-
-def _propose_recall(actor: Actor, sample: Sample, lot: Lot) -> None:
-    recall_id = db.session.scalar(insert(Recall).values(
-        id=uuid.uuid4(), status="proposed", trigger="sample", sample_id=sample.id,
-        producer_facility_id=lot.facility_id, region_code=lot.region_code, created_by=actor.id,
-        reason=f"Unqualified sample {sample.sample_no}: {sample.product_name}, lot {lot.lot_code}",
-        created_at=clock.now(), row_version=1,
-    ).on_conflict_do_nothing(index_elements=[Recall.sample_id]).returning(Recall.id))
-    if recall_id is not None:
-        db.session.add(RecallLot(recall_id=recall_id, lot_id=lot.id))
-        audit.record(actor, "recall.propose", "recall", recall_id, region_code=lot.region_code,
-                     after={"status": "proposed", "trigger": "sample", "sample_id": sample.id, "lot_id": lot.id})
-        emit("recall.proposed", {"recall_id": recall_id, "region_code": lot.region_code,
-                                 "reason": f"Unqualified sample {sample.sample_no}"})
-
