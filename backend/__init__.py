@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _import_models()
     _init_extensions(app)
+    _connect_signals()
     _register_api(app)
     _register_cli(app)
     _register_escalators(app)
@@ -108,6 +109,21 @@ def _docs_assets() -> Blueprint:
         return send_from_directory(dist, filename, max_age=86400)
 
     return assets
+
+
+def _connect_signals() -> None:
+    """Who follows whom, by name: every receiver of backend/common/signals.py, and the audit
+    chain's session listeners. Nothing listens merely because its module was imported."""
+    from backend.audit.service import connect_chain_writer
+    from backend.common.signals import cells_changed, facilities_moved, lead_changed, plan_frequencies
+    from backend.facilities.service import refresh_facility_cells
+    from backend.inspections.tasks import follow_moved_facilities, follow_new_lead, frequencies_of_plan
+
+    connect_chain_writer()
+    cells_changed.connect(refresh_facility_cells)
+    lead_changed.connect(follow_new_lead)
+    plan_frequencies.connect(frequencies_of_plan)
+    facilities_moved.connect(follow_moved_facilities)
 
 
 def _register_api(app: Flask) -> None:
