@@ -4,8 +4,7 @@ from __future__ import annotations
 
 def register(api) -> None:
     """This domain's blueprints, in the order the API document lists them; called by create_app."""
-    from backend.regions.api import blp
-    from backend.regions.grid_api import blp as grid_blp
+    from backend.regions.api import grid, regions
 
-    for blueprint in (blp, grid_blp):
+    for blueprint in (regions.blp, grid.blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
