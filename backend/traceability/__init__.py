@@ -5,8 +5,7 @@ from __future__ import annotations
 
 def register(api) -> None:
     """This domain's blueprints, in the order the API document lists them; called by create_app."""
-    from backend.traceability.api import blp
-    from backend.traceability.epcis_api import blp as epcis_blp
+    from backend.traceability.api import epcis, traceability
 
-    for blueprint in (blp, epcis_blp):
+    for blueprint in (traceability.blp, epcis.blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
