@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _import_models()
     _init_extensions(app)
+    _connect_signals()
     _register_api(app)
     _register_cli(app)
     _register_escalators(app)
@@ -110,30 +111,44 @@ def _docs_assets() -> Blueprint:
     return assets
 
 
+def _connect_signals() -> None:
+    """Who follows whom, by name: every receiver of backend/common/signals.py, and the audit
+    chain's session listeners. Nothing listens merely because its module was imported."""
+    from backend.audit.service import connect_chain_writer
+    from backend.common.signals import cells_changed, facilities_moved, lead_changed, plan_frequencies
+    from backend.facilities.service import refresh_facility_cells
+    from backend.inspections.tasks import follow_moved_facilities, follow_new_lead, frequencies_of_plan
+
+    connect_chain_writer()
+    cells_changed.connect(refresh_facility_cells)
+    lead_changed.connect(follow_new_lead)
+    plan_frequencies.connect(frequencies_of_plan)
+    facilities_moved.connect(follow_moved_facilities)
+
+
 def _register_api(app: Flask) -> None:
-    from backend import health
-    from backend.audit.api import blp as audit_blp
-    from backend.auth.api import auth_blp, users_blp
-    from backend.calendar.api import blp as calendar_blp
+    """Each domain registers its own blueprints (`<domain>.register(api)`); this order is the
+    order of the tags in the API document."""
+    from backend import (
+        audit,
+        auth,
+        calendar,
+        facilities,
+        health,
+        inspections,
+        notifications,
+        recalls,
+        regions,
+        sampling,
+        sync,
+        traceability,
+    )
     from backend.extensions import api
-    from backend.facilities.api import blp as facilities_blp
-    from backend.inspections.api import blp as checklists_blp
-    from backend.inspections.attachments_api import blp as attachments_blp
-    from backend.inspections.checks_api import blp as checks_blp
-    from backend.notifications.api import blp as notifications_blp
-    from backend.recalls.api import blp as recalls_blp
-    from backend.regions.api import blp as regions_blp
-    from backend.regions.grid_api import blp as grid_blp
-    from backend.sampling.api import blp as sampling_blp
-    from backend.sync.api import blp as sync_blp
-    from backend.traceability.api import blp as traceability_blp
-    from backend.traceability.epcis_api import blp as epcis_blp
 
     api.register_blueprint(health.blp)
-    for blueprint in (auth_blp, users_blp, regions_blp, grid_blp, facilities_blp, checklists_blp, checks_blp,
-                      attachments_blp, sync_blp, traceability_blp, epcis_blp, sampling_blp, recalls_blp, audit_blp,
-                      calendar_blp, notifications_blp):
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    for domain in (auth, regions, facilities, inspections, sync, traceability, sampling, recalls, audit, calendar,
+                   notifications):
+        domain.register(api)
 
 
 def _register_escalators(app: Flask) -> None:

@@ -33,7 +33,6 @@ from backend.extensions import db
 _CHAIN_LOCK_KEY = 0x4647415544495400
 
 
-@event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = [AuditEntry(**row) for row in audit_trail.take_pending(session)]
     if not pending:
@@ -49,11 +48,18 @@ def _write_pending(session: Session) -> None:
     session.flush()
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _drop_pending(session: Session, transaction) -> None:
     # Rows queued by a transaction that rolled back (or was closed) must not leak into the next.
     if transaction.parent is None:
         audit_trail.take_pending(session)
+
+
+def connect_chain_writer() -> None:
+    """Write the queued audit rows at every commit and drop them when a transaction ends
+    without one; create_app calls this (once per process is enough, more is harmless)."""
+    for name, listener in (("before_commit", _write_pending), ("after_transaction_end", _drop_pending)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 @dataclass

@@ -20,14 +20,13 @@ from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation, unknown_reference
 from backend.common.geo import to_db, to_wgs84_point
 from backend.common.region_codes import scope_prefix
+from backend.common.signals import facilities_moved
 from backend.extensions import db
 from backend.facilities.identifiers import gln_problem, licence_problem, uscc_problem
 from backend.facilities.models import MARKET_KINDS, Facility
 from backend.facilities.policy import may_write_facilities, visible_facilities
-from backend.facilities.signals import facilities_moved
 from backend.regions.cells import locate_cell
 from backend.regions.models import Cell, Region
-from backend.regions.signals import cells_changed
 
 MUTABLE_FIELDS = ("name", "kind", "parent_id", "uscc", "licence_no", "gln", "address", "risk_level", "credit_grade",
                   "status", "sales_area", "operator_name", "operator_phone")
@@ -111,9 +110,9 @@ def derive_place(point: Point) -> tuple[uuid.UUID | None, str]:
     return None, region_code
 
 
-@cells_changed.connect
 def refresh_facility_cells(_sender, cell_ids: list[uuid.UUID], **_):
-    """Re-derive the cell of every facility in or near the changed cells, in one statement."""
+    """Re-derive the cell of every facility in or near the changed cells, in one statement
+    (connected to `cells_changed` by create_app)."""
     if not cell_ids:
         return
     # Candidates: facilities filed under a changed cell, and those lying inside one (found

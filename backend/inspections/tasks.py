@@ -23,13 +23,11 @@ from backend.common.outbox import emit
 from backend.common.region_codes import is_within, scope_prefix
 from backend.extensions import db
 from backend.facilities.models import Facility
-from backend.facilities.signals import facilities_moved
 from backend.inspections.models import InspectionPlan, InspectionTask
 from backend.inspections.policy import may_manage_tasks, visible_tasks
 from backend.regions.cells import require_manager_of
 from backend.regions.models import Assignment
 from backend.regions.service import require_region
-from backend.regions.signals import lead_changed, plan_frequencies
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -152,7 +150,6 @@ def get_task(actor: Actor, task_id: uuid.UUID) -> InspectionTask:
     return task
 
 
-@plan_frequencies.connect
 def frequencies_of_plan(_sender, region_code: str, year: int, **_) -> dict[str, float] | None:
     """The visits per level of the most specific plan covering `region_code` in `year`."""
     plans = db.session.execute(select(InspectionPlan.region_code, InspectionPlan.visits_per_level)
@@ -161,7 +158,6 @@ def frequencies_of_plan(_sender, region_code: str, year: int, **_) -> dict[str, 
     return max(covering, key=lambda plan: len(plan.region_code)).visits_per_level if covering else None
 
 
-@lead_changed.connect
 def follow_new_lead(_sender, cell_id: uuid.UUID, new_lead_id: uuid.UUID | None, **_):
     """Open tasks nobody has started move to the cell's new lead (DESIGN.md §3)."""
     db.session.execute(
@@ -173,7 +169,6 @@ def follow_new_lead(_sender, cell_id: uuid.UUID, new_lead_id: uuid.UUID | None, 
     )
 
 
-@facilities_moved.connect
 def follow_moved_facilities(_sender, facility_ids: list[uuid.UUID], **_):
     """Open tasks nobody has started move with their facility: its new cell, that cell's lead."""
     new_lead = (select(Assignment.inspector_id)

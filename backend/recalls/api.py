@@ -7,7 +7,7 @@ from backend.auth.guard import current_actor, public
 from backend.common.blueprint import Blueprint
 from backend.common.pagination import PAGE_DEFAULTS, SelectPage
 from backend.extensions import db, limiter
-from backend.recalls import evidence, progress, service, views  # noqa: F401 - evidence registers its owner kind
+from backend.recalls import progress, service, views
 from backend.recalls.schemas import (
     ProgressSchema,
     PublicRecallSchema,

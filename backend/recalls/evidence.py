@@ -24,6 +24,8 @@ def _may_attach(actor: Actor, row: RecallFacility) -> bool:
     return may_add_evidence(actor, recall, task)
 
 
-register_owner("recall_facility", OwnerKind(
-    RecallFacility, _visible, _may_attach, lambda row: db.session.get(Recall, row.recall_id).region_code,
-    "Evidence is added by the producer, the verifying inspector or a supervisor of the region."))
+def register_evidence_owner() -> None:
+    """Make a recall's scope row an attachment owner; the recalls domain's `register` calls it."""
+    register_owner("recall_facility", OwnerKind(
+        RecallFacility, _visible, _may_attach, lambda row: db.session.get(Recall, row.recall_id).region_code,
+        "Evidence is added by the producer, the verifying inspector or a supervisor of the region."))

@@ -23,12 +23,12 @@ from backend.common import clock
 from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, NotFound, RuleViolation
 from backend.common.region_codes import is_within
+from backend.common.signals import lead_changed, plan_frequencies
 from backend.extensions import db
 from backend.facilities.models import Facility
 from backend.regions.cells import get_cell, locate, require_manager_of
 from backend.regions.models import Assignment, Cell
 from backend.regions.policy import may_manage_grid, visible_cells
-from backend.regions.signals import lead_changed, plan_frequencies
 from grid.balance import CellLoad, balance
 
 ACTIONS = ("set_lead", "add_member", "remove")

@@ -24,11 +24,11 @@ from backend.common.actor import Actor
 from backend.common.domain_errors import Conflict, Forbidden, NotFound, RuleViolation
 from backend.common.geo import as_multipolygon, to_db
 from backend.common.region_codes import scope_prefix
+from backend.common.signals import cells_changed
 from backend.extensions import db
 from backend.regions.models import Assignment, Cell, Region
 from backend.regions.policy import current_cell_ids, may_manage_grid, may_see_cells, sees_cell_at, visible_cells
 from backend.regions.service import get_region
-from backend.regions.signals import cells_changed
 from grid.crs import area_m2
 from grid.generate import hex_cells, square_cells
 from grid.validate import validate_cells
