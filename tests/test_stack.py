@@ -70,31 +70,23 @@ def _raw(port, data: bytes, timeout=5.0) -> tuple[int, str, dict]:
     return int(lines[0].split()[1]), headers.get("content-type", ""), json.loads(body)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _processes():
+    """(pid, fields of /proc/<pid>/stat after the command name) of every live process."""
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
+
+
+def _children(pid: int) -> list[int]:
+    return [child for child, fields in _processes() if int(fields[1]) == pid]
 
 
 def _in_sessions(sessions: set[int]) -> list[int]:
     """Processes still alive in any of these sessions (each child of the stack leads one)."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[0] != "Z" and int(fields[3]) in sessions:
-                alive.append(int(entry.name))
-    return alive
+    return [pid for pid, fields in _processes() if fields[0] != "Z" and int(fields[3]) in sessions]
 
 
 class Running:
